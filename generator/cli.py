@@ -1,0 +1,189 @@
+"""The ``gongkai`` command line: a thin shell around the core.
+
+It gathers inputs, calls the core and shows results. Domain errors become
+messages and exit codes here and nowhere else; a traceback is shown only with
+``--verbose``.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .errors import GongkaiError, InputError, Problem
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _echo_problems(problems: list[Problem]) -> None:
+    for p in problems:
+        click.echo(str(p), err=True)
+
+
+def handle_errors(func: F) -> F:
+    """Turn domain errors into a message and exit code 1; anything else into
+    a short message and exit code 2 (with the traceback only under --verbose)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        verbose = bool(ctx.find_root().params.get("verbose"))
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            _echo_problems(exc.problems)
+            click.echo(f"错误：{len(exc.problems)} 个问题，未写入任何文件。 / "
+                       f"{len(exc.problems)} problem(s); nothing was written.", err=True)
+            if verbose:
+                traceback.print_exc()
+            sys.exit(1)
+        except GongkaiError as exc:
+            click.echo(f"错误 / error: {exc}", err=True)
+            if verbose:
+                traceback.print_exc()
+            sys.exit(1)
+        except OSError as exc:
+            where = f" ({exc.filename})" if exc.filename else ""
+            click.echo(f"错误 / error: {exc.strerror or exc}{where}", err=True)
+            if verbose:
+                traceback.print_exc()
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "-V", "--version", prog_name="gongkai")
+@click.option("-v", "--verbose", is_flag=True, help="出错时显示完整的调用栈。 / Show tracebacks on errors.")
+def main(verbose: bool) -> None:  # noqa: ARG001 - read through the context by handle_errors
+    """gongkai（公开）：双随机、一公开的签名公开记录与静态网站。
+
+    Signed, verifiable public records of random inspections (双随机、一公开),
+    kept as YAML in a git repository and rendered as a static site.
+
+    \b
+    常用命令 / Common commands:
+      gongkai validate              检查 content/ 中的全部记录 / check every record
+      gongkai import checklist F    从 Excel 导入抽查事项清单 / import from Excel
+    """
+
+
+content_option = click.option(
+    "--content",
+    "content_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("content"),
+    show_default=True,
+    help="记录所在目录。 / The directory holding the records.",
+)
+config_option = click.option(
+    "--config",
+    "config_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="站点配置目录，默认为 content 旁的 site_config/。 / Site configuration directory "
+    "(default: site_config/ beside the content directory).",
+)
+
+
+@main.command()
+@content_option
+@config_option
+@click.option("-q", "--quiet", is_flag=True, help="只输出问题。 / Print problems only.")
+@handle_errors
+def validate(content_dir: Path, config_dir: Path | None, quiet: bool) -> None:
+    """检查全部记录：格式、交叉引用、名录库与个人信息。
+
+    Validate every record: schemas, cross-references, registries and personal data.
+
+    Reports every problem in every file as ``path:line:col: field: message``
+    and exits with 1 if there is any. Nothing is written.
+    """
+    from .content import load_content
+    from .validate import validate as run_validate
+
+    def progress(path: str) -> None:
+        if not quiet and path.endswith(".csv"):
+            click.echo(f"正在检查名录库 / scanning registry: {path}", err=True)
+
+    content = load_content(content_dir, config_dir, progress=progress)
+    report = run_validate(content, progress=progress)
+    errors = report.errors
+    _echo_problems(report.problems)
+    if errors:
+        click.echo(
+            f"验证未通过：{len(errors)} 个错误，涉及 {len({p.path for p in errors})} 个文件。 / "
+            f"Validation failed: {len(errors)} error(s) in {len({p.path for p in errors})} file(s).",
+            err=True,
+        )
+        sys.exit(1)
+    if quiet:
+        return
+    counts = report.counts()
+    rows = sum(s.rows for s in report.registry_scans.values())
+    names = {
+        "department": "部门 departments",
+        "checklist-item": "抽查事项版本 checklist item versions",
+        "target-registry": "检查对象名录库 target registries",
+        "inspector-registry": "执法检查人员名录库 inspector registries",
+        "plan": "年度抽查计划 plans",
+        "result": "检查结果公告 result notices",
+    }
+    click.echo("验证通过。 / Validation passed.")
+    for kind, label in names.items():
+        if counts.get(kind):
+            click.echo(f"  {counts[kind]:>6}  {label}")
+    click.echo(f"  {rows:>6}  名录库中的检查对象 registry rows")
+    unsigned = report.unsigned
+    if unsigned:
+        click.echo(
+            f"注意：{len(unsigned)} 条记录尚未签名（草稿）。 / "
+            f"Note: {len(unsigned)} record(s) are unsigned drafts."
+        )
+
+
+@main.command()
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("schemas"),
+    show_default=True,
+    help="输出目录。 / Output directory.",
+)
+@click.option("--check", is_flag=True, help="只检查是否过期，不写入。 / Only check for drift; write nothing.")
+@handle_errors
+def schemas(directory: Path, check: bool) -> None:
+    """由模型生成 JSON Schema。 / Generate the JSON Schemas from the models."""
+    from .schemas import drift, write_schemas
+
+    if check:
+        stale = drift(directory)
+        for line in stale:
+            click.echo(f"{directory}/{line}", err=True)
+        if stale:
+            click.echo("JSON Schema 已过期，请运行 gongkai schemas 重新生成。 / "
+                       "Schemas are out of date: run `gongkai schemas` to regenerate them.", err=True)
+            sys.exit(1)
+        click.echo("JSON Schema 与模型一致。 / Schemas match the models.")
+        return
+    names = write_schemas(directory)
+    click.echo(f"已写入 {len(names)} 个 JSON Schema 到 {directory}/ / wrote {len(names)} schemas")
+
+
+def _register_subcommands() -> None:
+    from .importer import import_group
+
+    main.add_command(import_group)
+
+
+_register_subcommands()

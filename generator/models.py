@@ -1,0 +1,805 @@
+"""The records of 双随机、一公开, as strict pydantic models.
+
+"一单、两库、一计划、一结果": the checklist of inspection items (随机抽查事项清单),
+the registries of targets and of inspectors (检查对象名录库, 执法检查人员名录库),
+the annual plan with its tasks (年度抽查计划, 抽查任务) and the results (检查结果).
+Departments come first, because every other record names one.
+
+Every record kind has a header: ``_type`` (kind and schema major version),
+``id``, ``version`` (1, 2, … one more for each correction) and ``supersedes``
+(the SHA-256 of the canonical JSON of the version it replaces, or null).
+
+The models are strict: unknown fields are refused, types are never coerced,
+dates and decimal ratios are strings in a fixed form (so that what is signed is
+exactly what was written), and there are no floats anywhere.
+
+Fields marked private (``json_schema_extra={"x-private": True}``) never reach any
+published output; :func:`generator.publish.public_view` drops them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from .codes import uscc_problem
+
+# ---------------------------------------------------------------------------
+# Field types
+
+
+def _check_date(value: str) -> str:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError(f"not a date (got {value!r}, expected YYYY-MM-DD)")
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"no such day (got {value!r}, expected a real date)") from None
+    return value
+
+
+def _check_datetime(value: str) -> str:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:Z|[+-]\d{2}:\d{2})", value):
+        raise ValueError(
+            f"not a time (got {value!r}, expected YYYY-MM-DDTHH:MM:SS+08:00 or ...Z)"
+        )
+    try:
+        dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"no such time (got {value!r})") from None
+    return value
+
+
+_RATIO = re.compile(r"^(?:0|1)(?:\.[0-9]{1,6})?$")
+
+
+def _check_ratio(value: str) -> str:
+    if not _RATIO.match(value) or Decimal(value) > 1:
+        raise ValueError(
+            f'not a ratio (got {value!r}, expected a decimal from "0" to "1" such as "0.03")'
+        )
+    return value
+
+
+def _check_uscc(value: str) -> str:
+    problem = uscc_problem(value)
+    if problem is not None:
+        raise ValueError(f"invalid 统一社会信用代码 {value!r}: {problem}")
+    return value
+
+
+class FreeTextMarker:
+    """Marks a field as free text, which is scanned for personal data."""
+
+    def __repr__(self) -> str:
+        return "FreeText"
+
+
+FREE_TEXT = FreeTextMarker()
+
+Id = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"),
+    Field(description="An identifier: letters, digits, '.', '_' and '-', at most 64 characters."),
+]
+VersionedRef = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(?:@[1-9][0-9]{0,5})?$"),
+    Field(description="A reference to a versioned record: ID@VERSION, e.g. SCJG-001@2."),
+]
+DateStr = Annotated[str, AfterValidator(_check_date), Field(description="A date, YYYY-MM-DD.")]
+DateTimeStr = Annotated[
+    str,
+    AfterValidator(_check_datetime),
+    Field(description="A time with its offset, e.g. 2023-08-01T09:30:00+08:00."),
+]
+Ratio = Annotated[
+    str,
+    AfterValidator(_check_ratio),
+    Field(description='A decimal ratio written as text, from "0" to "1", e.g. "0.03".'),
+]
+Sha256Hex = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9a-f]{64}$"),
+    Field(description="A SHA-256 digest, 64 lower-case hex digits."),
+]
+Uscc = Annotated[
+    str,
+    AfterValidator(_check_uscc),
+    Field(description="统一社会信用代码, 18 characters with its GB 32100-2015 check character."),
+]
+FreeText = Annotated[str, StringConstraints(min_length=1, max_length=4000), FREE_TEXT]
+Label = Annotated[str, StringConstraints(min_length=1, max_length=200), FREE_TEXT]
+PositiveInt = Annotated[int, Field(ge=1)]
+
+PRIVATE: dict[str, Any] = {"x-private": True}
+
+
+class Strict(BaseModel):
+    """The one base of every model: strict types, no unknown fields, immutable."""
+
+    model_config = ConfigDict(
+        strict=True,
+        extra="forbid",
+        frozen=True,
+        populate_by_name=True,
+        validate_default=True,
+        use_attribute_docstrings=True,
+    )
+
+
+class Record(Strict):
+    """Header fields shared by every record kind."""
+
+    KIND: ClassVar[str] = ""
+
+    record_type: str = Field(alias="_type")
+    """Record kind and schema major version, e.g. ``plan/v1``."""
+    id: Id
+    version: PositiveInt = 1
+    """1 for the first publication, one more for each correction."""
+    supersedes: Sha256Hex | None = None
+    """SHA-256 of the canonical JSON of the version this one replaces; null for version 1."""
+
+    @model_validator(mode="after")
+    def _version_chain(self) -> Record:
+        if self.version == 1 and self.supersedes is not None:
+            raise ValueError(
+                "supersedes: version 1 supersedes nothing (got a digest, expected null)"
+            )
+        if self.version > 1 and self.supersedes is None:
+            raise ValueError(
+                f"supersedes: version {self.version} must name the version it replaces "
+                "(got null, expected the SHA-256 of the previous version)"
+            )
+        return self
+
+    @property
+    def ref(self) -> str:
+        """``id@version``, the form other records cite this one by."""
+        return f"{self.id}@{self.version}"
+
+
+# ---------------------------------------------------------------------------
+# 部门
+
+
+class Department(Record):
+    """A department (部门) that publishes records: an inspecting body."""
+
+    KIND: ClassVar[str] = "department"
+    record_type: Literal["department/v1"] = Field(alias="_type")
+    name: Label
+    """Full official name, e.g. 示例县市场监督管理局."""
+    short_name: Label
+    """The short name used in tables, e.g. 县市场监管局."""
+    jurisdiction: Label
+    """The area it is responsible for, e.g. 示例县."""
+    uscc: Uscc | None = None
+    """The department's own 统一社会信用代码 (government bodies have one starting with 11)."""
+    address: FreeText | None = None
+    office_phone: Annotated[str, StringConstraints(pattern=r"^0[0-9]{2,3}-[0-9]{7,8}$")] | None = None
+    """Office landline, e.g. 0832-1234567. Personal mobile numbers are not published."""
+    website: Annotated[str, StringConstraints(pattern=r"^https://\S+$")] | None = None
+
+
+# ---------------------------------------------------------------------------
+# 随机抽查事项清单
+
+
+class LegalBasis(Strict):
+    """A law, regulation or rule, and the articles that provide for the inspection."""
+
+    law: Annotated[str, StringConstraints(pattern=r"^《[^《》]+》$")]
+    """The instrument's title in book-title marks, e.g. 《中华人民共和国食品安全法》."""
+    articles: Label
+    """The articles, e.g. 第八十七条 or 第十二条第一款."""
+
+
+class Question(Strict):
+    """One line of the item's standard inspection form (检查表)."""
+
+    id: Id
+    text: FreeText
+    """The question the inspector answers, e.g. 是否公示营业执照."""
+    legal_basis: list[LegalBasis] = Field(min_length=1)
+    findings: list[Label] = Field(min_length=2)
+    """The possible findings, e.g. [符合, 不符合, 不涉及]."""
+
+
+class InspectionForm(Strict):
+    """The one standard form for the item (一张表格管检查)."""
+
+    questions: list[Question] = Field(min_length=1)
+
+
+class RatioBounds(Strict):
+    """Lower and upper bounds of the share of targets drawn, as decimal strings."""
+
+    min: Ratio
+    max: Ratio | None = None
+    """Required for 一般 items; null (no cap) is allowed only for 重点 items."""
+    override_reason: FreeText | None = None
+    """Why the lower bound is under the 3% default (required in that case)."""
+
+
+class ChecklistItem(Record):
+    """An inspection item (随机抽查事项): one row of the 附件2 table, versioned."""
+
+    KIND: ClassVar[str] = "checklist-item"
+    DEFAULT_MIN_RATIO: ClassVar[Decimal] = Decimal("0.03")
+    record_type: Literal["checklist-item/v1"] = Field(alias="_type")
+    department: Id
+    """The department whose checklist this is."""
+    seq: PositiveInt
+    """序号 in the department's list."""
+    name: Label
+    """事项名称."""
+    category: Literal["一般", "重点"]
+    """一般检查事项 (general, capped ratio) or 重点检查事项 (key, no cap)."""
+    legal_basis: list[LegalBasis] = Field(min_length=1)
+    """抽查依据."""
+    inspecting_body: Label
+    """抽查主体."""
+    target_type: FreeText
+    """抽查对象."""
+    content: FreeText
+    """抽查内容."""
+    methods: list[Literal["实地检查", "书面检查", "网络监测"]] = Field(min_length=1)
+    """抽查方式."""
+    third_party: FreeText | None = None
+    """Assistance by third parties (委托第三方检验检测、财务审计…), if any."""
+    ratio: RatioBounds
+    """抽查比例."""
+    frequency: FreeText
+    """抽查频次, e.g. 每年不超过1次."""
+    joint_departments: list[Id] = Field(default_factory=list)
+    """联合抽查部门."""
+    publication: FreeText
+    """公开方式 of the results."""
+    expertise: list[Label] = Field(default_factory=list)
+    """业务专长 an inspector needs for this item."""
+    form: InspectionForm
+    effective_from: DateStr
+    change_note: FreeText | None = None
+    """What changed from the previous version; required from version 2."""
+
+    @model_validator(mode="after")
+    def _rules(self) -> ChecklistItem:
+        low = Decimal(self.ratio.min)
+        if self.ratio.max is not None and Decimal(self.ratio.max) < low:
+            raise ValueError(
+                f"ratio.max: upper bound is below the lower bound "
+                f"(got {self.ratio.max!r}, expected at least {self.ratio.min!r})"
+            )
+        if self.category == "一般" and self.ratio.max is None:
+            raise ValueError(
+                "ratio.max: 一般检查事项 must cap the ratio (got null, expected a decimal such as \"0.05\")"
+            )
+        if low < self.DEFAULT_MIN_RATIO and self.ratio.override_reason is None:
+            raise ValueError(
+                f"ratio.min: below the 3% minimum without a stated reason "
+                f"(got {self.ratio.min!r}, expected at least \"0.03\" or ratio.override_reason)"
+            )
+        if self.version > 1 and self.change_note is None:
+            raise ValueError(
+                f"change_note: version {self.version} must say what changed (got nothing, expected text)"
+            )
+        return self
+
+
+# ---------------------------------------------------------------------------
+# 检查对象名录库
+
+
+class Column(Strict):
+    """One column of a target registry CSV."""
+
+    name: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+    """The CSV header, e.g. credit_class."""
+    label: Label
+    """The Chinese heading shown on the site, e.g. 信用等级."""
+    type: Literal["uscc", "text", "enum", "date", "bool", "integer", "person_name", "phone", "id_number"]
+    """person_name, phone and id_number hold personal data and must be private."""
+    visibility: Literal["public", "private"]
+    """Private columns never reach any published output."""
+    values: list[Label] | None = None
+    """The allowed values of an enum column."""
+    required: bool = True
+    """Whether every row must have a value."""
+
+    PERSONAL: ClassVar[frozenset[str]] = frozenset({"person_name", "phone", "id_number"})
+
+    @model_validator(mode="after")
+    def _rules(self) -> Column:
+        if self.type in self.PERSONAL and self.visibility != "private":
+            raise ValueError(
+                f"visibility: column {self.name!r} holds personal data (type {self.type}) "
+                f"and must be private (got {self.visibility!r}, expected 'private')"
+            )
+        if self.type == "enum" and not self.values:
+            raise ValueError(
+                f"values: enum column {self.name!r} must list its values (got none, expected a list)"
+            )
+        if self.type != "enum" and self.values is not None:
+            raise ValueError(
+                f"values: only enum columns list values (got values on a {self.type} column)"
+            )
+        return self
+
+
+class TargetRegistry(Record):
+    """A snapshot of the registry of targets (检查对象名录库): a manifest for a CSV file."""
+
+    KIND: ClassVar[str] = "target-registry"
+    record_type: Literal["target-registry/v1"] = Field(alias="_type")
+    name: Label
+    department: Id
+    """The department that maintains this registry."""
+    snapshot_date: DateStr
+    description: FreeText | None = None
+    file: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]+\.csv$")]
+    """The CSV file, in the same directory as this manifest."""
+    sha256: Sha256Hex
+    """SHA-256 of the CSV file's bytes."""
+    rows: Annotated[int, Field(ge=0)]
+    """Number of data rows (the header not counted)."""
+    id_column: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+    """The column holding each target's 统一社会信用代码."""
+    name_column: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+    """The column holding each target's name."""
+    allow_registration_numbers: bool = False
+    """Accept the old 15-digit 注册号 where no USCC was ever issued."""
+    columns: list[Column] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _columns(self) -> TargetRegistry:
+        names = [c.name for c in self.columns]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"columns: a column is listed twice (got {', '.join(dupes)})")
+        by_name = {c.name: c for c in self.columns}
+        id_col = by_name.get(self.id_column)
+        if id_col is None:
+            raise ValueError(
+                f"id_column: no such column (got {self.id_column!r}, expected one of {', '.join(names)})"
+            )
+        if id_col.type != "uscc" or id_col.visibility != "public":
+            raise ValueError(
+                f"id_column: the id column must be a public uscc column "
+                f"(got {id_col.type}, {id_col.visibility})"
+            )
+        if self.name_column not in by_name:
+            raise ValueError(
+                f"name_column: no such column (got {self.name_column!r}, expected one of {', '.join(names)})"
+            )
+        return self
+
+    def column(self, name: str) -> Column | None:
+        """The column called ``name``, if any."""
+        return next((c for c in self.columns if c.name == name), None)
+
+
+# ---------------------------------------------------------------------------
+# 执法检查人员名录库
+
+
+class Inspector(Strict):
+    """A person with enforcement qualification (执法检查人员)."""
+
+    id: Id
+    name: Label
+    """姓名 (published: inspectors act in public office and show their licence)."""
+    gender: Literal["男", "女"] | None = Field(default=None, json_schema_extra=PRIVATE)
+    """性别 (private)."""
+    birth_date: DateStr | None = Field(default=None, json_schema_extra=PRIVATE)
+    """出生日期 (private)."""
+    mobile: Annotated[str, StringConstraints(pattern=r"^1[3-9][0-9]{9}$")] | None = Field(
+        default=None, json_schema_extra=PRIVATE
+    )
+    """手机号 (private)."""
+    title: Label
+    """职务."""
+    unit: Id
+    """工作单位: the department id."""
+    licence_no: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9-]{6,32}$")]
+    """执法证号."""
+    qualifications: list[Label] = Field(min_length=1)
+    """执法资质."""
+    expertise: list[Label] = Field(default_factory=list)
+    """业务专长."""
+    active: bool = True
+    """False once the person has left or lost the qualification."""
+
+
+class InspectorRegistry(Record):
+    """The registry of inspectors (执法检查人员名录库)."""
+
+    KIND: ClassVar[str] = "inspector-registry"
+    record_type: Literal["inspector-registry/v1"] = Field(alias="_type")
+    name: Label
+    department: Id
+    """The department that maintains (汇总) this registry."""
+    as_of: DateStr
+    inspectors: list[Inspector] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> InspectorRegistry:
+        for attr, label in (("id", "id"), ("licence_no", "licence number")):
+            seen: set[str] = set()
+            for i, person in enumerate(self.inspectors):
+                value = getattr(person, attr)
+                if value in seen:
+                    raise ValueError(
+                        f"inspectors[{i}].{attr}: duplicate {label} (got {value!r} twice, expected each once)"
+                    )
+                seen.add(value)
+        return self
+
+
+# ---------------------------------------------------------------------------
+# 年度抽查计划 and 抽查任务
+
+
+class Stratum(Strict):
+    """One stratum: the rows matching ``match``, drawn at ``ratio`` or ``count``."""
+
+    match: dict[str, Label] = Field(default_factory=dict)
+    """Column values that define the stratum, e.g. {credit_class: A}; {} for all rows."""
+    ratio: Ratio | None = None
+    count: Annotated[int, Field(ge=0)] | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Stratum:
+        if (self.ratio is None) == (self.count is None):
+            raise ValueError(
+                "ratio: give either a ratio or a count (got "
+                + ("both" if self.ratio is not None else "neither")
+                + ", expected exactly one)"
+            )
+        return self
+
+
+class Strata(Strict):
+    """How the pool is divided before drawing (分层抽取)."""
+
+    by: list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]] = Field(
+        default_factory=list
+    )
+    """Registry columns that define strata; [] draws from one stratum."""
+    groups: list[Stratum] = Field(min_length=1)
+
+
+class Scope(Strict):
+    """Which registry rows a task may draw from."""
+
+    registry: VersionedRef
+    """The target registry snapshot, ID@VERSION."""
+    registry_sha256: Sha256Hex
+    """SHA-256 of that snapshot's CSV: the draw must use exactly these rows."""
+    filter: dict[str, list[Label]] = Field(default_factory=dict)
+    """定向 tasks: column -> allowed values. 不定向 tasks: empty."""
+
+
+class InspectorRules(Strict):
+    """How inspectors are drawn and matched."""
+
+    registry: VersionedRef
+    """The inspector registry, ID@VERSION."""
+    matching: Literal["分组", "分散"]
+    """分组: teams drawn first, then matched to targets; 分散: individuals per target."""
+    team_size: Annotated[int, Field(ge=2)] = 2
+    """At least two inspectors per inspection."""
+    workload_cap: PositiveInt | None = None
+    """Most targets one inspector may be assigned in this task."""
+
+
+class DrandSource(Strict):
+    """A round of the drand quicknet beacon (League of Entropy)."""
+
+    source: Literal["drand-quicknet"]
+    round: PositiveInt
+
+
+class CeremonySource(Strict):
+    """Dice read out in public at a stated time, co-signed by a witness."""
+
+    source: Literal["ceremony"]
+    scheduled_at: DateTimeStr
+    place: Label
+    witnesses_required: PositiveInt = 1
+
+
+class LotterySource(Strict):
+    """Official lottery numbers, in RFC 3797 key-string form, drawn after the plan."""
+
+    source: Literal["lottery"]
+    lottery: Label
+    """The lottery and draw, e.g. 中国福利彩票双色球第2023090期."""
+    draw_date: DateStr
+
+
+RandomnessSource = Annotated[
+    DrandSource | CeremonySource | LotterySource, Field(discriminator="source")
+]
+
+
+class Window(Strict):
+    """The period in which the inspections take place."""
+
+    start: DateStr
+    end: DateStr
+
+    @model_validator(mode="after")
+    def _order(self) -> Window:
+        if self.end < self.start:
+            raise ValueError(
+                f"end: the window ends before it starts (got {self.end}, expected on or after {self.start})"
+            )
+        return self
+
+
+class Task(Strict):
+    """抽查任务: one draw's worth of commitment, published before the draw."""
+
+    id: Id
+    number: Annotated[int, Field(ge=1, le=999)]
+    """The task's number in the plan: the notice is 第{number:03d}号."""
+    title: Label
+    kind: Literal["定向", "不定向"]
+    """不定向: the whole registry; 定向: a filtered scope."""
+    lead: Id
+    """牵头部门."""
+    participants: list[Id] = Field(default_factory=list)
+    """参与部门 (joint tasks)."""
+    items: list[VersionedRef] = Field(min_length=1)
+    """Checklist items, each cited as ID@VERSION."""
+    methods: list[Literal["实地检查", "书面检查", "网络监测"]] = Field(min_length=1)
+    scope: Scope
+    strata: Strata
+    draws: list[Literal["targets", "inspectors"]] = Field(
+        default_factory=lambda: ["targets", "inspectors"], min_length=1
+    )
+    """What is drawn at random. Both is 双随机; one alone is 单随机 (seed 004)."""
+    inspectors: InspectorRules
+    window: Window
+    start_within_working_days: PositiveInt | None = 5
+    """Inspection starts within this many working days of the draw (seed 001)."""
+    randomness: RandomnessSource
+    ratio_justification: FreeText | None = None
+    """Why a ratio is below an item's minimum or above its cap."""
+
+    @model_validator(mode="after")
+    def _rules(self) -> Task:
+        if self.kind == "定向" and not self.scope.filter:
+            raise ValueError(
+                "scope.filter: a 定向 task must filter its scope (got no filter, expected column: [values])"
+            )
+        if self.kind == "不定向" and self.scope.filter:
+            raise ValueError(
+                "scope.filter: a 不定向 task covers the whole registry (got a filter, expected none or kind 定向)"
+            )
+        if self.lead in self.participants:
+            raise ValueError(
+                f"participants: the lead department is listed as a participant too (got {self.lead!r})"
+            )
+        if len(set(self.draws)) != len(self.draws):
+            raise ValueError("draws: listed twice (expected targets, inspectors or both once)")
+        return self
+
+
+class Adjustment(Strict):
+    """A recorded change to a published plan (调整, seed 003: 经法定程序审核备案)."""
+
+    date: DateStr
+    reason: FreeText
+    approval: FreeText
+    """The approval that allowed it, e.g. the document number."""
+
+
+class Plan(Record):
+    """年度抽查计划: the annual plan and its tasks."""
+
+    KIND: ClassVar[str] = "plan"
+    record_type: Literal["plan/v1"] = Field(alias="_type")
+    year: Annotated[int, Field(ge=2015, le=2100)]
+    title: Label
+    department: Id
+    """The department that publishes the plan."""
+    published_on: DateStr
+    adjustments: list[Adjustment] = Field(default_factory=list)
+    tasks: list[Task] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_tasks(self) -> Plan:
+        for attr in ("id", "number"):
+            seen: set[object] = set()
+            for i, task in enumerate(self.tasks):
+                value = getattr(task, attr)
+                if value in seen:
+                    raise ValueError(
+                        f"tasks[{i}].{attr}: duplicate task {attr} (got {value!r} twice, expected each once)"
+                    )
+                seen.add(value)
+        if not self.published_on.startswith(f"{self.year - 1}-") and not self.published_on.startswith(
+            f"{self.year}-"
+        ):
+            raise ValueError(
+                f"published_on: a {self.year} plan is published in {self.year - 1} or {self.year} "
+                f"(got {self.published_on})"
+            )
+        return self
+
+
+# ---------------------------------------------------------------------------
+# 检查结果
+
+
+class ItemResult(Strict):
+    """The result for one checklist item at one target."""
+
+    item: VersionedRef
+    result: Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{1,3}$")]
+    """A code from the result code list (site_config/result-codes)."""
+    note: FreeText | None = None
+    """What was found, in words."""
+
+
+class Redaction(Strict):
+    """A field withheld from publication, and the legal ground for withholding it."""
+
+    field: Literal["target_name", "note", "items"]
+    reason: Literal["国家秘密", "商业秘密", "个人隐私"]
+    ground: FreeText
+    """The legal ground, e.g. 《中华人民共和国个人信息保护法》第二十八条."""
+
+
+class Entry(Strict):
+    """The result of inspecting one target (市场主体) under one task."""
+
+    target: Uscc
+    """统一社会信用代码 of the target."""
+    target_name: Label | None = None
+    """名称; null only when redacted."""
+    completed_on: DateStr
+    """检查完成日期."""
+    inspectors: list[Id] = Field(min_length=2)
+    """The inspectors who actually went (at least two)."""
+    result: Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{1,3}$")]
+    """The overall 检查结果 code."""
+    items: list[ItemResult] = Field(min_length=1)
+    disposal: list[Label] = Field(min_length=1)
+    """后续处置, from the standard list (site_config/disposals)."""
+    redactions: list[Redaction] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _redactions(self) -> Entry:
+        redacted = {r.field for r in self.redactions}
+        if self.target_name is None and "target_name" not in redacted:
+            raise ValueError(
+                "target_name: missing without a redaction (got null, expected a name or a redaction with its ground)"
+            )
+        if self.target_name is not None and "target_name" in redacted:
+            raise ValueError(
+                "target_name: redacted but still given (got a name, expected null)"
+            )
+        if len(set(self.inspectors)) != len(self.inspectors):
+            raise ValueError(
+                "inspectors: the same inspector is listed twice (expected at least two different people)"
+            )
+        return self
+
+
+class Result(Record):
+    """检查结果公告: the published results of one task (or one batch of it)."""
+
+    KIND: ClassVar[str] = "result"
+    record_type: Literal["result/v1"] = Field(alias="_type")
+    plan: VersionedRef
+    """The plan, ID@VERSION."""
+    task: Id
+    """The task's id within the plan."""
+    department: Id
+    """The department that inspected and publishes (谁检查、谁录入、谁公示)."""
+    published_on: DateStr
+    code_list: VersionedRef
+    """The result code list used, e.g. result-codes@1."""
+    entries: list[Entry] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_targets(self) -> Result:
+        seen: set[str] = set()
+        for i, entry in enumerate(self.entries):
+            if entry.target in seen:
+                raise ValueError(
+                    f"entries[{i}].target: the same target twice in one notice (got {entry.target})"
+                )
+            seen.add(entry.target)
+            if entry.completed_on > self.published_on:
+                raise ValueError(
+                    f"entries[{i}].completed_on: completed after publication "
+                    f"(got {entry.completed_on}, expected on or before {self.published_on})"
+                )
+        return self
+
+
+# ---------------------------------------------------------------------------
+# Configuration data in site_config/
+
+
+class ResultCode(Strict):
+    """One code of the hierarchical result code list."""
+
+    code: Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{1,3}$")]
+    label: Label
+    problem_found: bool = False
+    """True for codes meaning a problem was found (shown in red; counted as 发现问题)."""
+    children: list[ResultCode] = Field(default_factory=list)
+
+
+class ResultCodeList(Record):
+    """The standard result codes used by the provincial platforms, versioned."""
+
+    KIND: ClassVar[str] = "result-codes"
+    record_type: Literal["result-codes/v1"] = Field(alias="_type")
+    name: Label
+    source: FreeText
+    codes: list[ResultCode] = Field(min_length=1)
+
+    def flat(self) -> dict[str, tuple[ResultCode, list[str]]]:
+        """Every code, with the labels of its ancestors."""
+        out: dict[str, tuple[ResultCode, list[str]]] = {}
+
+        def walk(nodes: list[ResultCode], parents: list[str]) -> None:
+            for node in nodes:
+                out[node.code] = (node, parents)
+                walk(node.children, [*parents, node.label])
+
+        walk(self.codes, [])
+        return out
+
+
+class DisposalList(Record):
+    """The standard options for 后续处置, versioned."""
+
+    KIND: ClassVar[str] = "disposals"
+    record_type: Literal["disposals/v1"] = Field(alias="_type")
+    name: Label
+    options: list[Label] = Field(min_length=1)
+
+
+class SiteConfig(Strict):
+    """site_config/site.yaml: the jurisdiction this site publishes for."""
+
+    jurisdiction: Label
+    """e.g. 示例县."""
+    title: Label
+    demo: bool = False
+    """True for demonstration content: every page then says 示例."""
+    result_codes: VersionedRef
+    disposals: VersionedRef
+    base_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+/$")] | None = None
+
+
+RECORD_KINDS: dict[str, type[Record]] = {
+    "department/v1": Department,
+    "checklist-item/v1": ChecklistItem,
+    "target-registry/v1": TargetRegistry,
+    "inspector-registry/v1": InspectorRegistry,
+    "plan/v1": Plan,
+    "result/v1": Result,
+    "result-codes/v1": ResultCodeList,
+    "disposals/v1": DisposalList,
+}
+"""``_type`` value -> model. Draws, voids and keys are added by their own modules."""
