@@ -100,10 +100,11 @@ def find_personal_numbers(text: str) -> list[str]:
         if resident_id_valid(match.group()):
             found.append(f"a resident ID number ({_mask(match.group())})")
     for match in _MOBILE.finditer(text):
-        found.append(f"a mobile phone number ({_mask(match.group())})")
+        digits = re.sub(r"[^0-9]", "", match.group())[-11:]
+        found.append(f"a mobile phone number ({_mask(digits)})")
     return found
 
 
-def _mask(value: str) -> str:
-    digits = value.replace(" ", "").replace("-", "")
+def _mask(digits: str) -> str:
+    """Keep the first three and last four characters: enough to find it, not to use it."""
     return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]

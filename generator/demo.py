@@ -390,49 +390,32 @@ def _ratio_for(items: list[ChecklistItem], wanted: str) -> str:
 
 
 TASKS: list[dict[str, Any]] = [
-    {"title": "企业年度报告等公示信息情况抽查", "lead": "scjgj", "participants": [], "dept_items": ["scjgj"],
+    {"title": "企业年度报告等公示信息情况抽查", "lead": "scjgj", "participants": [],
      "kind": "不定向", "filter": {}, "by": ["credit_class"],
-     "ratios": {"A": "0.01", "B": "0.03", "C": "0.05", "D": "0.10"}, "item_words": ["公示"],
+     "ratios": {"A": "0.03", "B": "0.03", "C": "0.05", "D": "0.05"}, "item_ids": ["SCJG-001", "SCJG-002"],
      "matching": "分散", "round": 1000, "window": ("2023-09-01", "2023-11-30")},
-    {"title": "食品销售经营者监督检查", "lead": "scjgj", "participants": [], "dept_items": ["scjgj"],
+    {"title": "食品销售经营者监督检查", "lead": "scjgj", "participants": [],
      "kind": "定向", "filter": {"industry": ["食品销售"]}, "by": ["risk_level"],
-     "ratios": {"低": "0.05", "中": "0.10", "高": "0.30"}, "item_ids": ["SCJG-003"],
+     "ratios": {"低": "0.15", "中": "0.20", "高": "0.40"}, "item_ids": ["SCJG-003"],
      "matching": "分散", "round": 1000, "window": ("2023-09-01", "2023-11-30")},
-    {"title": "餐饮服务和公共场所卫生联合抽查", "lead": "scjgj", "participants": ["wsjkj"],
-     "dept_items": ["scjgj", "wsjkj"], "kind": "定向", "filter": {"industry": ["餐饮服务", "住宿"]},
-     "by": [], "ratios": {"": "0.05"}, "item_words": ["餐饮", "公共场所"],
+    {"title": "餐饮服务和公共场所卫生联合抽查", "lead": "scjgj", "participants": ["wsjkj"], "kind": "定向", "filter": {"industry": ["餐饮服务", "住宿"]},
+     "by": [], "ratios": {"": "0.10"}, "item_ids": ["SCJG-005", "WSJK-001"],
      "matching": "分组", "round": 1000, "window": ("2023-09-04", "2023-11-30")},
-    {"title": "危险化学品和工贸企业安全生产抽查", "lead": "yjglj", "participants": ["sthjj"],
-     "dept_items": ["yjglj", "sthjj"], "kind": "定向", "filter": {"industry": ["化工", "制造业"]},
-     "by": ["risk_level"], "ratios": {"低": "0.10", "中": "0.20", "高": "0.50"},
-     "item_words": ["安全", "危险", "排污", "大气"], "matching": "分组", "round": 123,
+    {"title": "危险化学品和特种设备安全联合抽查", "lead": "yjglj", "participants": ["scjgj"], "kind": "定向", "filter": {"industry": ["化工", "制造业"]},
+     "by": ["risk_level"], "ratios": {"低": "0.20", "中": "0.30", "高": "0.50"},
+     "item_ids": ["YJGL-002", "SCJG-006"], "matching": "分组", "round": 123,
      "window": ("2023-09-01", "2023-12-15")},
-    {"title": "文化市场和旅行社经营行为抽查", "lead": "wlj", "participants": [], "dept_items": ["wlj"],
-     "kind": "定向", "filter": {"industry": ["娱乐场所", "旅行社"]}, "by": [], "ratios": {"": "0.20"},
-     "item_words": [""], "matching": "分散", "round": 123, "window": ("2023-09-01", "2023-11-30")},
-    {"title": "建筑施工和劳动用工联合抽查", "lead": "zjj", "participants": ["rsj"],
-     "dept_items": ["zjj", "rsj"], "kind": "定向", "filter": {"industry": ["建筑施工"]}, "by": [],
-     "ratios": {"": "0.20"}, "item_words": [""], "matching": "分散", "round": 123,
+    {"title": "文化市场和旅行社经营行为抽查", "lead": "wlj", "participants": [],
+     "kind": "定向", "filter": {"industry": ["娱乐场所", "旅行社"]}, "by": [], "ratios": {"": "0.10"},
+     "item_ids": ["WLJ-001", "WLJ-003"], "matching": "分散", "round": 123, "window": ("2023-09-01", "2023-11-30")},
+    {"title": "建筑施工和劳动用工联合抽查", "lead": "zjj", "participants": ["rsj"], "kind": "定向", "filter": {"industry": ["建筑施工"]}, "by": [],
+     "ratios": {"": "0.05"}, "item_ids": ["ZJJ-003", "RSJ-002"], "matching": "分散", "round": 123,
      "window": ("2023-09-01", "2023-11-30"), "draws": ["targets"]},
 ]
 
 
 def _task_items(spec: dict[str, Any], items: dict[str, ChecklistItem]) -> list[ChecklistItem]:
-    chosen: list[ChecklistItem] = []
-    if "item_ids" in spec:
-        chosen = [items[i] for i in spec["item_ids"] if i in items]
-    else:
-        for dept in spec["dept_items"]:
-            for item in sorted(items.values(), key=lambda i: i.seq):
-                if item.department != dept or item.effective_from > f"{PLAN_YEAR}-01-16":
-                    continue
-                if any(w in item.name or w in item.content for w in spec["item_words"]):
-                    chosen.append(item)
-                    break
-    if not chosen:
-        dept = spec["dept_items"][0]
-        chosen = [min((i for i in items.values() if i.department == dept), key=lambda i: i.seq)]
-    return chosen
+    return [items[i] for i in spec["item_ids"]]
 
 
 def make_plan(items: dict[str, ChecklistItem], registry_sha: str) -> dict[str, Any]:

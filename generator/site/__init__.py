@@ -1,0 +1,1 @@
+"""Rendering the validated records into the public static site (MkDocs + Material)."""

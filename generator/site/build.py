@@ -1,0 +1,59 @@
+"""Building the site atomically: into a temporary directory, swapped in only on success."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from generator.errors import GongkaiError
+
+
+class BuildError(GongkaiError):
+    """MkDocs could not build the site."""
+
+
+def build_site(config_file: Path, site_dir: Path | None = None, content_dir: Path | None = None) -> Path:
+    """Build the site described by ``config_file`` into ``site_dir``.
+
+    The build goes to a fresh directory next to ``site_dir``; only when it
+    succeeds is the old site replaced, so a failed build leaves it untouched.
+    Returns the site directory.
+    """
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    config_file = config_file.resolve()
+    target = (site_dir or config_file.parent / "site").resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".site-build-", dir=target.parent))
+    old_env = os.environ.get("GONGKAI_CONTENT")
+    if content_dir is not None:
+        os.environ["GONGKAI_CONTENT"] = str(content_dir.resolve())
+    logging.getLogger("mkdocs").setLevel(logging.WARNING)
+    try:
+        config = load_config(str(config_file), site_dir=str(staging))
+        build(config)
+    except MkDocsException as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise BuildError(f"MkDocs could not build the site: {exc}") from exc
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    finally:
+        if content_dir is not None:
+            if old_env is None:
+                os.environ.pop("GONGKAI_CONTENT", None)
+            else:
+                os.environ["GONGKAI_CONTENT"] = old_env
+    previous = target.with_name(target.name + ".previous")
+    if previous.exists():
+        shutil.rmtree(previous)
+    if target.exists():
+        target.rename(previous)
+    staging.rename(target)
+    shutil.rmtree(previous, ignore_errors=True)
+    return target

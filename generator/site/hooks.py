@@ -1,0 +1,54 @@
+"""MkDocs hooks: everything the build needs from MkDocs and Material lives here.
+
+Pages are generated from the records at build time (``File.generated``);
+no generated Markdown is ever written into the repository. Record pages are
+kept out of the navigation, which lists only the section index pages.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import File, Files, InclusionLevel
+
+from generator.content import load_content
+from generator.errors import InputError
+from generator.site.render import SiteData, data_files, render_pages
+
+_STATE: dict[str, Any] = {}
+
+
+def _content_dirs(config: MkDocsConfig) -> tuple[Path, Path]:
+    base = Path(config.config_file_path).parent
+    extra = config.extra.get("gongkai", {})
+    content = Path(os.environ.get("GONGKAI_CONTENT", base / extra.get("content", "content")))
+    site_config = Path(os.environ.get("GONGKAI_SITE_CONFIG", base / extra.get("site_config", "site_config")))
+    return content, site_config
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    from generator.validate import validate
+
+    content_dir, config_dir = _content_dirs(config)
+    report = validate(load_content(content_dir, config_dir))
+    if report.errors:
+        raise InputError(report.errors)
+    _STATE["data"] = SiteData(report)
+    return config
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    data: SiteData = _STATE["data"]
+    demo = bool(data.site and data.site.demo)
+    for page in render_pages(data):
+        existing = files.get_file_from_path(page.path)
+        if existing is not None:
+            files.remove(existing)
+        inclusion = InclusionLevel.INCLUDED if page.path.endswith("index.md") else InclusionLevel.NOT_IN_NAV
+        files.append(File.generated(config, page.path, content=page.markdown(demo), inclusion=inclusion))
+    for path, blob in data_files(data):
+        files.append(File.generated(config, path, content=blob, inclusion=InclusionLevel.NOT_IN_NAV))
+    return files

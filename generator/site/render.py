@@ -1,0 +1,391 @@
+"""Pages of the public site, rendered from validated records.
+
+Every page is a Markdown title followed by raw HTML blocks. Every string
+that comes from a record passes through :func:`esc`, so a name such as
+``<script>`` is shown, never run; the HTML blocks contain no blank lines, so
+Markdown never reinterprets them. Only the public view of a record
+(:mod:`generator.publish`) is rendered.
+
+Labels shown to readers live in :data:`LABELS`, in one place.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..content import Loaded
+from ..models import (
+    ChecklistItem,
+    Department,
+    Inspector,
+    InspectorRegistry,
+    Plan,
+    Result,
+    ResultCodeList,
+    TargetRegistry,
+    Task,
+)
+from ..publish import public_columns, public_data, public_rows
+from ..validate import Report
+
+LABELS = {
+    "home": "首页",
+    "departments": "部门",
+    "checklist": "抽查事项清单",
+    "registries": "检查对象名录库",
+    "inspectors": "执法检查人员",
+    "plans": "年度抽查计划",
+    "results": "检查结果公告",
+    "data": "开放数据",
+    "demo": "示例数据：本站内容为虚构辖区的演示数据，不代表任何真实机关或市场主体。",
+    "category": "事项类别",
+    "legal_basis": "抽查依据",
+    "inspecting_body": "抽查主体",
+    "target_type": "抽查对象",
+    "content": "抽查内容",
+    "methods": "抽查方式",
+    "third_party": "第三方协助",
+    "ratio": "抽查比例",
+    "frequency": "抽查频次",
+    "joint_departments": "联合抽查部门",
+    "publication": "公开方式",
+    "expertise": "所需业务专长",
+    "effective_from": "生效日期",
+    "change_note": "修订说明",
+    "form": "检查表",
+    "versions": "版本历史",
+    "private": "不公开",
+    "uncapped": "不设上限",
+}
+
+
+def esc(value: object) -> str:
+    """HTML-escape any value for text and attribute context."""
+    return html.escape(str(value), quote=True)
+
+
+def _table(headers: Iterable[str], rows: Iterable[Iterable[object]], cls: str = "") -> str:
+    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f'<table class="{esc(cls)}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _dl(pairs: Iterable[tuple[str, str]]) -> str:
+    return "<dl class=\"gk-fields\">" + "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in pairs) + "</dl>"
+
+
+def _link(href: str, text: object) -> str:
+    return f'<a href="{esc(href)}">{esc(text)}</a>'
+
+
+@dataclass
+class Page:
+    """A generated page: where it goes and its Markdown source."""
+
+    path: str
+    title: str
+    body: str
+
+    def markdown(self, demo: bool) -> str:
+        banner = f'<div class="admonition warning"><p>{esc(LABELS["demo"])}</p></div>\n\n' if demo else ""
+        return f"# {esc(self.title)}\n\n{banner}{self.body}\n"
+
+
+class SiteData:
+    """The validated content, indexed for rendering."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        content = report.content
+        self.site = content.site
+        self.departments: dict[str, Department] = {}
+        self.items: dict[str, dict[int, Loaded]] = defaultdict(dict)
+        self.registries: list[Loaded] = []
+        self.inspector_registries: list[Loaded] = []
+        self.plans: list[Loaded] = []
+        self.results: list[Loaded] = []
+        self.codes: ResultCodeList | None = None
+        for r in content.records:
+            rec = r.record
+            if isinstance(rec, Department):
+                self.departments[rec.id] = rec
+            elif isinstance(rec, ChecklistItem):
+                self.items[rec.id][rec.version] = r
+            elif isinstance(rec, TargetRegistry):
+                self.registries.append(r)
+            elif isinstance(rec, InspectorRegistry):
+                self.inspector_registries.append(r)
+            elif isinstance(rec, Plan):
+                self.plans.append(r)
+            elif isinstance(rec, Result):
+                self.results.append(r)
+        for r in content.config_records:
+            if isinstance(r.record, ResultCodeList) and self.site and r.record.ref == self.site.result_codes:
+                self.codes = r.record
+
+    def dept_name(self, dept_id: str) -> str:
+        dept = self.departments.get(dept_id)
+        return dept.name if dept else dept_id
+
+    def code_label(self, code: str) -> str:
+        if self.codes is None:
+            return code
+        node = self.codes.flat().get(code)
+        return f"{code} {node[0].label}" if node else code
+
+
+def _latest(versions: dict[int, Loaded]) -> Loaded:
+    return versions[max(versions)]
+
+
+def _item_page(data: SiteData, item_id: str) -> Page:
+    versions = data.items[item_id]
+    latest = _latest(versions)
+    item = latest.record
+    assert isinstance(item, ChecklistItem)
+    ratio = f"不低于 {esc(item.ratio.min)}，" + (
+        f"不高于 {esc(item.ratio.max)}" if item.ratio.max is not None else esc(LABELS["uncapped"])
+    )
+    if item.ratio.override_reason:
+        ratio += f"（{esc(item.ratio.override_reason)}）"
+    fields = [
+        ("编号", esc(item.ref)),
+        ("序号", esc(item.seq)),
+        (LABELS["category"], esc(item.category + "检查事项")),
+        (LABELS["legal_basis"], "<br>".join(esc(b.law + b.articles) for b in item.legal_basis)),
+        (LABELS["inspecting_body"], esc(item.inspecting_body)),
+        (LABELS["target_type"], esc(item.target_type)),
+        (LABELS["content"], esc(item.content)),
+        (LABELS["methods"], esc("、".join(item.methods))),
+        (LABELS["ratio"], ratio),
+        (LABELS["frequency"], esc(item.frequency)),
+        (LABELS["joint_departments"], esc("、".join(data.dept_name(d) for d in item.joint_departments) or "无")),
+        (LABELS["publication"], esc(item.publication)),
+        (LABELS["effective_from"], esc(item.effective_from)),
+    ]
+    if item.third_party:
+        fields.append((LABELS["third_party"], esc(item.third_party)))
+    if item.expertise:
+        fields.append((LABELS["expertise"], esc("、".join(item.expertise))))
+    form = _table(
+        ["编号", "检查内容", "检查依据", "可能结果"],
+        (
+            [esc(q.id), esc(q.text), "<br>".join(esc(b.law + b.articles) for b in q.legal_basis),
+             esc("、".join(q.findings))]
+            for q in item.form.questions
+        ),
+    )
+    history = _table(
+        ["版本", LABELS["effective_from"], LABELS["change_note"], "SHA-256"],
+        (
+            [esc(v), esc(r.record.effective_from) if isinstance(r.record, ChecklistItem) else "",
+             esc(getattr(r.record, "change_note", None) or "首次发布"), f"<code>{esc(r.digest)}</code>"]
+            for v, r in sorted(versions.items(), reverse=True)
+        ),
+    )
+    body = (
+        _dl(fields)
+        + f"\n\n## {esc(LABELS['form'])}\n\n{form}\n\n## {esc(LABELS['versions'])}\n\n{history}\n"
+    )
+    return Page(f"checklist/{item_id}.md", f"{item.name}", body)
+
+
+def _checklist_index(data: SiteData) -> Page:
+    by_dept: dict[str, list[ChecklistItem]] = defaultdict(list)
+    for versions in data.items.values():
+        rec = _latest(versions).record
+        assert isinstance(rec, ChecklistItem)
+        by_dept[rec.department].append(rec)
+    parts = []
+    for dept_id in sorted(by_dept, key=lambda d: list(data.departments).index(d) if d in data.departments else 99):
+        items = sorted(by_dept[dept_id], key=lambda i: i.seq)
+        parts.append(f"## {esc(data.dept_name(dept_id))}\n\n" + _table(
+            ["序号", "事项名称", "类别", "抽查依据", "抽查比例", "版本"],
+            (
+                [esc(i.seq), _link(f"{i.id}.md", i.name), esc(i.category),
+                 "<br>".join(esc(b.law + b.articles) for b in i.legal_basis),
+                 esc(f"{i.ratio.min}–{i.ratio.max or LABELS['uncapped']}"), esc(f"v{i.version}")]
+                for i in items
+            ),
+        ))
+    return Page("checklist/index.md", LABELS["checklist"], "\n\n".join(parts))
+
+
+def _registry_page(r: Loaded, content_root: Path) -> tuple[Page, Counter[str]]:
+    reg = r.record
+    assert isinstance(reg, TargetRegistry)
+    cols = _table(
+        ["列", "名称", "类型", "公开"],
+        ([esc(c.name), esc(c.label), esc(c.type), esc("公开" if c.visibility == "public" else LABELS["private"])]
+         for c in reg.columns),
+    )
+    enum_cols = [c for c in reg.columns if c.type in ("enum", "bool") and c.visibility == "public"]
+    counts: dict[str, Counter[str]] = {c.name: Counter() for c in enum_cols}
+    csv_path = Path(r.path).parent / reg.file
+    total = Counter[str]()
+    for row in public_rows(reg, str(csv_path)):
+        total["rows"] += 1
+        for c in enum_cols:
+            counts[c.name][row[c.name]] += 1
+    dists = []
+    for c in enum_cols:
+        dists.append(f"### {esc(c.label)}\n\n" + _table(
+            [c.label, "数量"], ([esc(k), esc(v)] for k, v in sorted(counts[c.name].items()))
+        ))
+    body = _dl([
+        ("快照日期", esc(reg.snapshot_date)),
+        ("维护部门", esc(reg.department)),
+        ("检查对象数量", esc(reg.rows)),
+        ("SHA-256", f"<code>{esc(reg.sha256)}</code>"),
+        ("下载（仅公开列）", _link(f"../data/registries/{reg.id}-v{reg.version}.csv", f"{reg.id}-v{reg.version}.csv")),
+    ]) + f"\n\n## 字段\n\n{cols}\n\n## 分布\n\n" + "\n\n".join(dists)
+    return Page(f"registries/{reg.id}-v{reg.version}.md", reg.name, body), total
+
+
+def _inspectors_page(data: SiteData) -> Page:
+    parts = []
+    for r in data.inspector_registries:
+        reg = r.record
+        assert isinstance(reg, InspectorRegistry)
+        people: list[Inspector] = list(reg.inspectors)
+        parts.append(f"## {esc(reg.name)}（{esc(reg.ref)}，截至 {esc(reg.as_of)}）\n\n" + _table(
+            ["编号", "姓名", "职务", "工作单位", "执法证号", "执法资质", "业务专长"],
+            ([esc(p.id), esc(p.name), esc(p.title), esc(data.dept_name(p.unit)), esc(p.licence_no),
+              esc("、".join(p.qualifications)), esc("、".join(p.expertise))] for p in people),
+        ))
+    return Page("inspectors/index.md", LABELS["inspectors"], "\n\n".join(parts))
+
+
+def _task_section(data: SiteData, plan: Plan, task: Task) -> str:
+    lead = data.dept_name(task.lead)
+    title = f"{lead}{plan.year}年度第{task.number:03d}号抽查任务公告"
+    strata = _table(
+        ["分层", "比例或数量"],
+        ([esc("、".join(f"{k}={v}" for k, v in g.match.items()) or "全部"),
+          esc(g.ratio if g.ratio is not None else f"{g.count} 户")] for g in task.strata.groups),
+    )
+    rnd = task.randomness
+    source = {"drand-quicknet": "drand quicknet 公共随机信标", "ceremony": "现场公开掷骰", "lottery": "官方彩票开奖号码"}[rnd.source]
+    detail = f"第 {rnd.round} 轮" if hasattr(rnd, "round") else ""
+    fields = _dl([
+        ("任务编号", esc(task.id)),
+        ("任务名称", esc(task.title)),
+        ("抽查类型", esc(task.kind)),
+        ("牵头部门", esc(lead)),
+        ("参与部门", esc("、".join(data.dept_name(d) for d in task.participants) or "无")),
+        ("抽查事项", "<br>".join(_link(f"../../checklist/{ref.split('@')[0]}.md", ref) for ref in task.items)),
+        ("检查方式", esc("、".join(task.methods))),
+        ("检查对象名录库", esc(task.scope.registry) + f"<br><code>{esc(task.scope.registry_sha256)}</code>"),
+        ("范围", esc("；".join(f"{k}：{'、'.join(v)}" for k, v in task.scope.filter.items()) or "全部（不定向）")),
+        ("人员匹配方式", esc(f"{task.inspectors.matching}，每组 {task.inspectors.team_size} 人")),
+        ("检查期间", esc(f"{task.window.start} 至 {task.window.end}")),
+        ("随机源", esc(f"{source} {detail}")),
+    ])
+    return f"## {esc(title)}\n\n{fields}\n\n{strata}"
+
+
+def _plan_page(data: SiteData, r: Loaded) -> Page:
+    plan = r.record
+    assert isinstance(plan, Plan)
+    head = _dl([
+        ("计划编号", esc(plan.ref)),
+        ("发布部门", esc(data.dept_name(plan.department))),
+        ("发布日期", esc(plan.published_on)),
+        ("SHA-256", f"<code>{esc(r.digest)}</code>"),
+    ])
+    tasks = "\n\n".join(_task_section(data, plan, t) for t in plan.tasks)
+    return Page(f"plans/{plan.id}.md", plan.title, f"{head}\n\n{tasks}")
+
+
+def _result_page(data: SiteData, r: Loaded) -> Page:
+    res = r.record
+    assert isinstance(res, Result)
+    rows = []
+    for e in res.entries:
+        redacted = {x.field: x for x in e.redactions}
+        name = esc(e.target_name) if e.target_name is not None else (
+            f"（依法不予公开：{esc(redacted['target_name'].ground)}）")
+        items = "<br>".join(
+            f"{esc(i.item)}：{esc(data.code_label(i.result))}"
+            + (f"（{esc(i.note)}）" if i.note else "")
+            for i in e.items
+        )
+        if "note" in redacted:
+            items += f"<br>（部分内容依法不予公开：{esc(redacted['note'].reason)}，{esc(redacted['note'].ground)}）"
+        rows.append([name, f"<span class=\"gk-code\">{esc(e.target)}</span>", esc(e.completed_on),
+                     esc(data.code_label(e.result)), esc("、".join(e.disposal)), items])
+    body = _dl([
+        ("抽查计划", esc(res.plan)),
+        ("抽查任务", esc(res.task)),
+        ("检查机关", esc(data.dept_name(res.department))),
+        ("公示日期", esc(res.published_on)),
+    ]) + "\n\n" + _table(["市场主体名称", "统一社会信用代码", "检查完成日期", "检查结果", "后续处置", "分项结果"], rows)
+    return Page(f"results/{res.id}.md", f"检查结果公告 {res.id}", body)
+
+
+def _list_page(path: str, title: str, links: list[tuple[str, str]]) -> Page:
+    body = "<ul>" + "".join(f"<li>{_link(h, t)}</li>" for h, t in links) + "</ul>"
+    return Page(path, title, body)
+
+
+def render_pages(data: SiteData) -> Iterator[Page]:
+    """Every generated page of the site."""
+    yield _checklist_index(data)
+    for item_id in sorted(data.items):
+        yield _item_page(data, item_id)
+    reg_links = []
+    for r in data.registries:
+        page, _ = _registry_page(r, data.report.content.root)
+        reg_links.append((Path(page.path).name, page.title))
+        yield page
+    yield _list_page("registries/index.md", LABELS["registries"], reg_links)
+    yield _inspectors_page(data)
+    plan_links = []
+    for r in data.plans:
+        page = _plan_page(data, r)
+        plan_links.append((Path(page.path).name, page.title))
+        yield page
+    yield _list_page("plans/index.md", LABELS["plans"], plan_links)
+    res_links = []
+    for r in sorted(data.results, key=lambda x: (x.record.published_on if isinstance(x.record, Result) else "")):
+        page = _result_page(data, r)
+        res_links.append((Path(page.path).name, page.title))
+        yield page
+    yield _list_page("results/index.md", LABELS["results"], res_links)
+    dept_rows = ([esc(d.name), esc(d.short_name), esc(d.office_phone or ""), esc(d.address or "")]
+                 for d in data.departments.values())
+    yield Page("departments/index.md", LABELS["departments"], _table(["名称", "简称", "办公电话", "地址"], dept_rows))
+
+
+def data_files(data: SiteData) -> Iterator[tuple[str, bytes]]:
+    """Open data: every record's public JSON and each registry's public CSV."""
+    for r in [*data.report.content.records, *data.report.content.config_records]:
+        kind = type(r.record).KIND
+        doc = public_data(r.record, r.signed)
+        yield (f"data/{kind}/{r.record.id}-v{r.record.version}.json",
+               json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8"))
+    for r in data.registries:
+        reg = r.record
+        assert isinstance(reg, TargetRegistry)
+        cols = public_columns(reg)
+        lines = [",".join(cols)]
+        for row in public_rows(reg, str(Path(r.path).parent / reg.file)):
+            lines.append(",".join(_csv_cell(row[c]) for c in cols))
+        # UTF-8 with BOM so that Excel opens it correctly.
+        yield (f"data/registries/{reg.id}-v{reg.version}.csv",
+               ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"))
+
+
+def _csv_cell(value: str) -> str:
+    if any(ch in value for ch in ',"\r\n'):
+        return '"' + value.replace('"', '""') + '"'
+    # A leading = + - @ would be a formula in Excel: prefix it so it stays text.
+    if value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
