@@ -111,8 +111,10 @@ def validate(content_dir: Path, config_dir: Path | None, quiet: bool) -> None:
     from .content import load_content
     from .validate import validate as run_validate
 
+    interactive = sys.stderr.isatty()
+
     def progress(path: str) -> None:
-        if not quiet and path.endswith(".csv"):
+        if interactive and not quiet and path.endswith(".csv"):
             click.echo(f"正在检查名录库 / scanning registry: {path}", err=True)
 
     content = load_content(content_dir, config_dir, progress=progress)
@@ -178,6 +180,46 @@ def schemas(directory: Path, check: bool) -> None:
         return
     names = write_schemas(directory)
     click.echo(f"已写入 {len(names)} 个 JSON Schema 到 {directory}/ / wrote {len(names)} schemas")
+
+
+@main.command()
+@click.option(
+    "-f",
+    "--config-file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=Path("mkdocs.yml"),
+    show_default=True,
+    help="MkDocs 配置文件。 / The MkDocs configuration.",
+)
+@click.option(
+    "-d",
+    "--site-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="输出目录，默认为配置文件旁的 site/。 / Output directory (default: site/ beside the configuration).",
+)
+@click.option(
+    "--content",
+    "content_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="记录所在目录，默认取配置文件中的设置。 / The records (default: as in the configuration).",
+)
+@handle_errors
+def build(config_file: Path, site_dir: Path | None, content_dir: Path | None) -> None:
+    """验证全部记录并生成公开网站。
+
+    Validate every record and render the public site.
+
+    The site is built into a temporary directory and swapped in only when the
+    whole build succeeded, so a failed build leaves the previous site untouched.
+    """
+    from .site.build import build_site
+
+    click.echo("正在生成网站…… / building the site...", err=True)
+    target = build_site(config_file, site_dir, content_dir)
+    click.echo(f"网站已生成：{target}/index.html / site built in {target}/")
+    click.echo(f"本地预览：python -m http.server -d {target} 8000，然后打开 http://127.0.0.1:8000/")
 
 
 def _register_subcommands() -> None:

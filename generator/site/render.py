@@ -73,7 +73,8 @@ def esc(value: object) -> str:
 def _table(headers: Iterable[str], rows: Iterable[Iterable[object]], cls: str = "") -> str:
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f'<table class="{esc(cls)}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    attr = f' class="{esc(cls)}"' if cls else ""
+    return f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _dl(pairs: Iterable[tuple[str, str]]) -> str:
