@@ -41,8 +41,11 @@ def handle_errors(func: F) -> F:
             return func(*args, **kwargs)
         except InputError as exc:
             _echo_problems(exc.problems)
-            click.echo(f"错误：{len(exc.problems)} 个问题，未写入任何文件。 / "
-                       f"{len(exc.problems)} problem(s); nothing was written.", err=True)
+            click.echo(
+                f"错误：{len(exc.problems)} 个问题，未写入任何文件。 / "
+                f"{len(exc.problems)} problem(s); nothing was written.",
+                err=True,
+            )
             if verbose:
                 traceback.print_exc()
             sys.exit(1)
@@ -63,8 +66,10 @@ def handle_errors(func: F) -> F:
 
 @click.group(context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="gongkai")
-@click.option("-v", "--verbose", is_flag=True, help="出错时显示完整的调用栈。 / Show tracebacks on errors.")
-def main(verbose: bool) -> None:  # noqa: ARG001 - read through the context by handle_errors
+@click.option(
+    "-v", "--verbose", is_flag=True, help="出错时显示完整的调用栈。 / Show tracebacks on errors."
+)
+def main(verbose: bool) -> None:
     """gongkai（公开）：双随机、一公开的签名公开记录与静态网站。
 
     Signed, verifiable public records of random inspections (双随机、一公开),
@@ -162,7 +167,9 @@ def validate(content_dir: Path, config_dir: Path | None, quiet: bool) -> None:
     show_default=True,
     help="输出目录。 / Output directory.",
 )
-@click.option("--check", is_flag=True, help="只检查是否过期，不写入。 / Only check for drift; write nothing.")
+@click.option(
+    "--check", is_flag=True, help="只检查是否过期，不写入。 / Only check for drift; write nothing."
+)
 @handle_errors
 def schemas(directory: Path, check: bool) -> None:
     """由模型生成 JSON Schema。 / Generate the JSON Schemas from the models."""
@@ -173,8 +180,11 @@ def schemas(directory: Path, check: bool) -> None:
         for line in stale:
             click.echo(f"{directory}/{line}", err=True)
         if stale:
-            click.echo("JSON Schema 已过期，请运行 gongkai schemas 重新生成。 / "
-                       "Schemas are out of date: run `gongkai schemas` to regenerate them.", err=True)
+            click.echo(
+                "JSON Schema 已过期，请运行 gongkai schemas 重新生成。 / "
+                "Schemas are out of date: run `gongkai schemas` to regenerate them.",
+                err=True,
+            )
             sys.exit(1)
         click.echo("JSON Schema 与模型一致。 / Schemas match the models.")
         return

@@ -144,8 +144,14 @@ def _load_inner(path: Path, shown: str | None) -> tuple[Loaded | None, list[Prob
         if not isinstance(data.get("signed"), dict):
             line, col = doc.position(("signed",))
             problems.append(
-                Problem(shown, line, col, "signed", "the envelope's record must be a mapping (got "
-                        f"{type(data.get('signed')).__name__}, expected the record's fields)")
+                Problem(
+                    shown,
+                    line,
+                    col,
+                    "signed",
+                    "the envelope's record must be a mapping (got "
+                    f"{type(data.get('signed')).__name__}, expected the record's fields)",
+                )
             )
             return None, problems, data
         prefix = ("signed",)

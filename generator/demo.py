@@ -30,36 +30,118 @@ from .codes import USCC_ALPHABET, uscc_check_char
 from .content import load_record_file
 from .models import ChecklistItem
 
-DEMO_NOTE = "# 示例数据（虚构辖区“示例县”），仅供演示。由 python -m generator.demo 生成，请勿手工修改。\n"
+DEMO_NOTE = (
+    "# 示例数据（虚构辖区“示例县”），仅供演示。由 python -m generator.demo 生成，请勿手工修改。\n"
+)
 PLAN_YEAR = 2023
 REGISTRY_ROWS = 5000
 
 DEPARTMENTS: list[dict[str, str]] = [
-    {"id": "scjgj", "name": "示例县市场监督管理局", "short_name": "县市场监管局", "phone": "0832-6210001"},
-    {"id": "sthjj", "name": "示例市生态环境局示例县分局", "short_name": "县生态环境分局", "phone": "0832-6210002"},
-    {"id": "yjglj", "name": "示例县应急管理局", "short_name": "县应急管理局", "phone": "0832-6210003"},
-    {"id": "wsjkj", "name": "示例县卫生健康局", "short_name": "县卫生健康局", "phone": "0832-6210004"},
-    {"id": "zjj", "name": "示例县住房和城乡建设局", "short_name": "县住房城乡建设局", "phone": "0832-6210005"},
-    {"id": "jtysj", "name": "示例县交通运输局", "short_name": "县交通运输局", "phone": "0832-6210006"},
-    {"id": "wlj", "name": "示例县文化广播电视和旅游局", "short_name": "县文广旅局", "phone": "0832-6210007"},
-    {"id": "rsj", "name": "示例县人力资源和社会保障局", "short_name": "县人社局", "phone": "0832-6210008"},
+    {
+        "id": "scjgj",
+        "name": "示例县市场监督管理局",
+        "short_name": "县市场监管局",
+        "phone": "0832-6210001",
+    },
+    {
+        "id": "sthjj",
+        "name": "示例市生态环境局示例县分局",
+        "short_name": "县生态环境分局",
+        "phone": "0832-6210002",
+    },
+    {
+        "id": "yjglj",
+        "name": "示例县应急管理局",
+        "short_name": "县应急管理局",
+        "phone": "0832-6210003",
+    },
+    {
+        "id": "wsjkj",
+        "name": "示例县卫生健康局",
+        "short_name": "县卫生健康局",
+        "phone": "0832-6210004",
+    },
+    {
+        "id": "zjj",
+        "name": "示例县住房和城乡建设局",
+        "short_name": "县住房城乡建设局",
+        "phone": "0832-6210005",
+    },
+    {
+        "id": "jtysj",
+        "name": "示例县交通运输局",
+        "short_name": "县交通运输局",
+        "phone": "0832-6210006",
+    },
+    {
+        "id": "wlj",
+        "name": "示例县文化广播电视和旅游局",
+        "short_name": "县文广旅局",
+        "phone": "0832-6210007",
+    },
+    {
+        "id": "rsj",
+        "name": "示例县人力资源和社会保障局",
+        "short_name": "县人社局",
+        "phone": "0832-6210008",
+    },
 ]
 
 INDUSTRIES = [
-    ("餐饮服务", 14), ("食品销售", 12), ("食品生产", 4), ("批发零售", 16), ("住宿", 5),
-    ("建筑施工", 6), ("道路运输", 5), ("化工", 2), ("制造业", 10), ("医药零售", 3),
-    ("娱乐场所", 3), ("旅行社", 2), ("美容美发", 6), ("医疗机构", 2), ("其他服务", 10),
+    ("餐饮服务", 14),
+    ("食品销售", 12),
+    ("食品生产", 4),
+    ("批发零售", 16),
+    ("住宿", 5),
+    ("建筑施工", 6),
+    ("道路运输", 5),
+    ("化工", 2),
+    ("制造业", 10),
+    ("医药零售", 3),
+    ("娱乐场所", 3),
+    ("旅行社", 2),
+    ("美容美发", 6),
+    ("医疗机构", 2),
+    ("其他服务", 10),
 ]
-REGIONS = ["城关镇", "东溪镇", "南坝镇", "西林乡", "北山镇", "石桥镇", "龙泉镇", "白塔镇",
-           "清水乡", "高峰镇", "永安镇", "太平镇"]
-ENTITY_TYPES = [("有限责任公司", 52), ("个体工商户", 40), ("农民专业合作社", 4), ("股份有限公司", 4)]
+REGIONS = [
+    "城关镇",
+    "东溪镇",
+    "南坝镇",
+    "西林乡",
+    "北山镇",
+    "石桥镇",
+    "龙泉镇",
+    "白塔镇",
+    "清水乡",
+    "高峰镇",
+    "永安镇",
+    "太平镇",
+]
+ENTITY_TYPES = [
+    ("有限责任公司", 52),
+    ("个体工商户", 40),
+    ("农民专业合作社", 4),
+    ("股份有限公司", 4),
+]
 CREDIT = [("A", 30), ("B", 50), ("C", 15), ("D", 5)]
 RISK = [("低", 55), ("中", 35), ("高", 10)]
 STATUS = [("存续", 93), ("停业", 3), ("注销", 2), ("吊销", 1), ("撤销", 1)]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰飞鹏辉建国志红梅琳斌宇浩凯健俊帆"
 TRADE_NAMES = "鑫隆盛达兴源福瑞祥和顺通宏泰永安金诚信德嘉华富康恒昌荣佳美新光明辉宝丰益聚汇"
-ROADS = ["人民路", "解放路", "建设路", "文化街", "滨河路", "新华街", "和平路", "中山路", "工业园路", "春风路"]
+ROADS = [
+    "人民路",
+    "解放路",
+    "建设路",
+    "文化街",
+    "滨河路",
+    "新华街",
+    "和平路",
+    "中山路",
+    "工业园路",
+    "春风路",
+]
 INDUSTRY_WORDS = {
     "餐饮服务": ["餐馆", "火锅店", "小吃店", "餐饮管理有限公司"],
     "食品销售": ["超市", "食品店", "副食店", "商贸有限公司"],
@@ -79,7 +161,16 @@ INDUSTRY_WORDS = {
 }
 
 EXPERTISE_BY_DEPARTMENT = {
-    "scjgj": ["食品安全", "特种设备", "产品质量", "计量", "广告监管", "企业信息公示", "价格监管", "药品医疗器械"],
+    "scjgj": [
+        "食品安全",
+        "特种设备",
+        "产品质量",
+        "计量",
+        "广告监管",
+        "企业信息公示",
+        "价格监管",
+        "药品医疗器械",
+    ],
     "sthjj": ["环境监测"],
     "yjglj": ["安全生产", "危险化学品", "消防安全"],
     "wsjkj": ["公共卫生", "医疗执业"],
@@ -88,7 +179,16 @@ EXPERTISE_BY_DEPARTMENT = {
     "wlj": ["文化市场", "旅游市场"],
     "rsj": ["劳动保障"],
 }
-INSPECTORS_PER_DEPARTMENT = {"scjgj": 20, "sthjj": 6, "yjglj": 8, "wsjkj": 8, "zjj": 6, "jtysj": 6, "wlj": 6, "rsj": 6}
+INSPECTORS_PER_DEPARTMENT = {
+    "scjgj": 20,
+    "sthjj": 6,
+    "yjglj": 8,
+    "wsjkj": 8,
+    "zjj": 6,
+    "jtysj": 6,
+    "wlj": 6,
+    "rsj": 6,
+}
 
 
 class Rng:
@@ -126,7 +226,11 @@ class Rng:
 def make_uscc(rng: Rng, entity_type: str) -> str:
     """A synthetic 统一社会信用代码 with a valid check character."""
     category = {"个体工商户": "92", "农民专业合作社": "93"}.get(entity_type, "91")
-    body = category + "519031" + "".join(rng.choice(USCC_ALPHABET[:10] + "ABCDEFGHJKLMNPQRTUWXY") for _ in range(9))
+    body = (
+        category
+        + "519031"
+        + "".join(rng.choice(USCC_ALPHABET[:10] + "ABCDEFGHJKLMNPQRTUWXY") for _ in range(9))
+    )
     return body + uscc_check_char(body)
 
 
@@ -143,7 +247,7 @@ def _yaml(data: Any, indent: int = 0) -> str:
             return "{}"
         lines = []
         for key, value in data.items():
-            if isinstance(value, dict) and value or isinstance(value, list) and value:
+            if (isinstance(value, dict) and value) or (isinstance(value, list) and value):
                 lines.append(f"{pad}{key}:\n{_yaml(value, indent + 1)}")
             else:
                 lines.append(f"{pad}{key}: {_yaml(value, indent + 1)}")
@@ -202,18 +306,49 @@ class Entity:
 REGISTRY_COLUMNS: list[dict[str, Any]] = [
     {"name": "uscc", "label": "统一社会信用代码", "type": "uscc", "visibility": "public"},
     {"name": "name", "label": "名称", "type": "text", "visibility": "public"},
-    {"name": "entity_type", "label": "市场主体类型", "type": "enum", "visibility": "public",
-     "values": [v for v, _ in ENTITY_TYPES]},
-    {"name": "industry", "label": "行业类别", "type": "enum", "visibility": "public",
-     "values": [v for v, _ in INDUSTRIES]},
-    {"name": "region", "label": "所属区域", "type": "enum", "visibility": "public", "values": REGIONS},
-    {"name": "credit_class", "label": "信用等级", "type": "enum", "visibility": "public",
-     "values": [v for v, _ in CREDIT]},
-    {"name": "risk_level", "label": "风险等级", "type": "enum", "visibility": "public",
-     "values": [v for v, _ in RISK]},
+    {
+        "name": "entity_type",
+        "label": "市场主体类型",
+        "type": "enum",
+        "visibility": "public",
+        "values": [v for v, _ in ENTITY_TYPES],
+    },
+    {
+        "name": "industry",
+        "label": "行业类别",
+        "type": "enum",
+        "visibility": "public",
+        "values": [v for v, _ in INDUSTRIES],
+    },
+    {
+        "name": "region",
+        "label": "所属区域",
+        "type": "enum",
+        "visibility": "public",
+        "values": REGIONS,
+    },
+    {
+        "name": "credit_class",
+        "label": "信用等级",
+        "type": "enum",
+        "visibility": "public",
+        "values": [v for v, _ in CREDIT],
+    },
+    {
+        "name": "risk_level",
+        "label": "风险等级",
+        "type": "enum",
+        "visibility": "public",
+        "values": [v for v, _ in RISK],
+    },
     {"name": "foreign", "label": "涉外", "type": "bool", "visibility": "public"},
-    {"name": "status", "label": "登记状态", "type": "enum", "visibility": "public",
-     "values": [v for v, _ in STATUS]},
+    {
+        "name": "status",
+        "label": "登记状态",
+        "type": "enum",
+        "visibility": "public",
+        "values": [v for v, _ in STATUS],
+    },
     {"name": "address", "label": "住所", "type": "text", "visibility": "public"},
     {"name": "person_in_charge", "label": "负责人", "type": "person_name", "visibility": "private"},
     {"name": "phone", "label": "联系电话", "type": "phone", "visibility": "private"},
@@ -247,28 +382,31 @@ def make_entities(n: int) -> list[Entity]:
             name = f"示例县{trade}{word}"
         if name in names:
             name = f"{name[:-4] if name.endswith('有限公司') else name}{len(out)}号" + (
-                "有限公司" if name.endswith("有限公司") else "")
+                "有限公司" if name.endswith("有限公司") else ""
+            )
         if name in names:
             continue
         seen.add(uscc)
         names.add(name)
         d = date(2000, 1, 1) + timedelta(days=rng.below(365 * 23))
         phone = "1" + rng.choice("3589") + "".join(str(rng.below(10)) for _ in range(9))
-        out.append(Entity(
-            uscc=uscc,
-            name=name,
-            entity_type=entity_type,
-            industry=industry,
-            region=region,
-            credit_class=rng.weighted(CREDIT),
-            risk_level=rng.weighted(RISK),
-            foreign="是" if rng.below(100) < 3 and entity_type != "个体工商户" else "否",
-            status=rng.weighted(STATUS),
-            address=f"示例县{region}{rng.choice(ROADS)}{1 + rng.below(300)}号",
-            person_in_charge=person,
-            phone=phone,
-            registered_on=d.isoformat(),
-        ))
+        out.append(
+            Entity(
+                uscc=uscc,
+                name=name,
+                entity_type=entity_type,
+                industry=industry,
+                region=region,
+                credit_class=rng.weighted(CREDIT),
+                risk_level=rng.weighted(RISK),
+                foreign="是" if rng.below(100) < 3 and entity_type != "个体工商户" else "否",
+                status=rng.weighted(STATUS),
+                address=f"示例县{region}{rng.choice(ROADS)}{1 + rng.below(300)}号",
+                person_in_charge=person,
+                phone=phone,
+                registered_on=d.isoformat(),
+            )
+        )
     return out
 
 
@@ -290,31 +428,39 @@ def make_inspectors() -> list[dict[str, Any]]:
         skills = EXPERTISE_BY_DEPARTMENT[dept]
         for i in range(count):
             n += 1
-            name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(1 + rng.below(2)))
+            name = rng.choice(SURNAMES) + "".join(
+                rng.choice(GIVEN) for _ in range(1 + rng.below(2))
+            )
             expertise = [skills[i % len(skills)]]
             if len(skills) > 1 and rng.below(3) == 0:
                 extra = skills[(i + 1 + rng.below(len(skills) - 1)) % len(skills)]
                 if extra not in expertise:
                     expertise.append(extra)
             born = date(1968, 1, 1) + timedelta(days=rng.below(365 * 30))
-            people.append({
-                "id": f"INS-{n:04d}",
-                "name": name,
-                "gender": rng.choice(["男", "女"]),
-                "birth_date": born.isoformat(),
-                "mobile": "1" + rng.choice("3589") + "".join(str(rng.below(10)) for _ in range(9)),
-                "title": rng.choice(titles),
-                "unit": dept,
-                "licence_no": f"SLX{51903100 + n:08d}",
-                "qualifications": ["行政执法资格"],
-                "expertise": expertise,
-                "active": True,
-            })
+            people.append(
+                {
+                    "id": f"INS-{n:04d}",
+                    "name": name,
+                    "gender": rng.choice(["男", "女"]),
+                    "birth_date": born.isoformat(),
+                    "mobile": "1"
+                    + rng.choice("3589")
+                    + "".join(str(rng.below(10)) for _ in range(9)),
+                    "title": rng.choice(titles),
+                    "unit": dept,
+                    "licence_no": f"SLX{51903100 + n:08d}",
+                    "qualifications": ["行政执法资格"],
+                    "expertise": expertise,
+                    "active": True,
+                }
+            )
     return people
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="生成示例县的合成演示数据 / generate the demo content")
+    parser = argparse.ArgumentParser(
+        description="生成示例县的合成演示数据 / generate the demo content"
+    )
     parser.add_argument("--content", type=Path, default=Path("content"))
     args = parser.parse_args(argv)
     root: Path = args.content
@@ -342,12 +488,20 @@ def _read_items(root: Path) -> dict[str, ChecklistItem]:
 
 def write_demo(root: Path, items: dict[str, ChecklistItem]) -> None:
     for d in DEPARTMENTS:
-        write_yaml(root / "departments" / f"{d['id']}.yaml", {
-            "_type": "department/v1", "id": d["id"], "version": 1, "supersedes": None,
-            "name": d["name"], "short_name": d["short_name"], "jurisdiction": "示例县",
-            "address": f"示例县城关镇政务中心{DEPARTMENTS.index(d) + 1}号楼",
-            "office_phone": d["phone"],
-        })
+        write_yaml(
+            root / "departments" / f"{d['id']}.yaml",
+            {
+                "_type": "department/v1",
+                "id": d["id"],
+                "version": 1,
+                "supersedes": None,
+                "name": d["name"],
+                "short_name": d["short_name"],
+                "jurisdiction": "示例县",
+                "address": f"示例县城关镇政务中心{DEPARTMENTS.index(d) + 1}号楼",
+                "office_phone": d["phone"],
+            },
+        )
 
     entities = make_entities(REGISTRY_ROWS)
     data = registry_csv(entities)
@@ -355,25 +509,45 @@ def write_demo(root: Path, items: dict[str, ChecklistItem]) -> None:
     reg_dir.mkdir(parents=True, exist_ok=True)
     (reg_dir / "v1.csv").write_bytes(data)
     sha = hashlib.sha256(data).hexdigest()
-    write_yaml(reg_dir / "v1.yaml", {
-        "_type": "target-registry/v1", "id": "sjx-targets", "version": 1, "supersedes": None,
-        "name": "示例县市场主体检查对象名录库", "department": "scjgj", "snapshot_date": "2023-01-03",
-        "description": "全县市场主体，含企业、个体工商户和农民专业合作社（合成数据）。",
-        "file": "v1.csv", "sha256": sha, "rows": len(entities),
-        "id_column": "uscc", "name_column": "name", "allow_registration_numbers": False,
-        "columns": REGISTRY_COLUMNS,
-    })
+    write_yaml(
+        reg_dir / "v1.yaml",
+        {
+            "_type": "target-registry/v1",
+            "id": "sjx-targets",
+            "version": 1,
+            "supersedes": None,
+            "name": "示例县市场主体检查对象名录库",
+            "department": "scjgj",
+            "snapshot_date": "2023-01-03",
+            "description": "全县市场主体，含企业、个体工商户和农民专业合作社（合成数据）。",
+            "file": "v1.csv",
+            "sha256": sha,
+            "rows": len(entities),
+            "id_column": "uscc",
+            "name_column": "name",
+            "allow_registration_numbers": False,
+            "columns": REGISTRY_COLUMNS,
+        },
+    )
 
     inspectors = make_inspectors()
-    write_yaml(root / "registries" / "inspectors" / "sjx-inspectors" / "v1.yaml", {
-        "_type": "inspector-registry/v1", "id": "sjx-inspectors", "version": 1, "supersedes": None,
-        "name": "示例县执法检查人员名录库", "department": "scjgj", "as_of": "2023-01-03",
-        "inspectors": inspectors,
-    })
+    write_yaml(
+        root / "registries" / "inspectors" / "sjx-inspectors" / "v1.yaml",
+        {
+            "_type": "inspector-registry/v1",
+            "id": "sjx-inspectors",
+            "version": 1,
+            "supersedes": None,
+            "name": "示例县执法检查人员名录库",
+            "department": "scjgj",
+            "as_of": "2023-01-03",
+            "inspectors": inspectors,
+        },
+    )
 
     plan = make_plan(items, sha)
     write_yaml(root / "plans" / str(PLAN_YEAR) / plan["id"] / "v1.yaml", plan)
-    for result in make_results(plan, items, entities, inspectors):
+    for result in make_results(plan, entities, inspectors):
         write_yaml(root / "results" / result["published_on"][:4] / result["id"] / "v1.yaml", result)
 
 
@@ -385,32 +559,90 @@ def _ratio_for(items: list[ChecklistItem], wanted: str) -> str:
     caps = [Decimal(i.ratio.max) for i in items if i.category == "一般" and i.ratio.max is not None]
     value = max(Decimal(wanted), low)
     if caps:
-        value = min(value, min(caps))
+        value = min(value, *caps)
     return str(value)
 
 
 TASKS: list[dict[str, Any]] = [
-    {"title": "企业年度报告等公示信息情况抽查", "lead": "scjgj", "participants": [],
-     "kind": "不定向", "filter": {}, "by": ["credit_class"],
-     "ratios": {"A": "0.03", "B": "0.03", "C": "0.05", "D": "0.05"}, "item_ids": ["SCJG-001", "SCJG-002"],
-     "matching": "分散", "round": 1000, "window": ("2023-09-01", "2023-11-30")},
-    {"title": "食品销售经营者监督检查", "lead": "scjgj", "participants": [],
-     "kind": "定向", "filter": {"industry": ["食品销售"]}, "by": ["risk_level"],
-     "ratios": {"低": "0.15", "中": "0.20", "高": "0.40"}, "item_ids": ["SCJG-003"],
-     "matching": "分散", "round": 1000, "window": ("2023-09-01", "2023-11-30")},
-    {"title": "餐饮服务和公共场所卫生联合抽查", "lead": "scjgj", "participants": ["wsjkj"], "kind": "定向", "filter": {"industry": ["餐饮服务", "住宿"]},
-     "by": [], "ratios": {"": "0.10"}, "item_ids": ["SCJG-005", "WSJK-001"],
-     "matching": "分组", "round": 1000, "window": ("2023-09-04", "2023-11-30")},
-    {"title": "危险化学品和特种设备安全联合抽查", "lead": "yjglj", "participants": ["scjgj"], "kind": "定向", "filter": {"industry": ["化工", "制造业"]},
-     "by": ["risk_level"], "ratios": {"低": "0.20", "中": "0.30", "高": "0.50"},
-     "item_ids": ["YJGL-002", "SCJG-006"], "matching": "分组", "round": 123,
-     "window": ("2023-09-01", "2023-12-15")},
-    {"title": "文化市场和旅行社经营行为抽查", "lead": "wlj", "participants": [],
-     "kind": "定向", "filter": {"industry": ["娱乐场所", "旅行社"]}, "by": [], "ratios": {"": "0.10"},
-     "item_ids": ["WLJ-001", "WLJ-003"], "matching": "分散", "round": 123, "window": ("2023-09-01", "2023-11-30")},
-    {"title": "建筑施工和劳动用工联合抽查", "lead": "zjj", "participants": ["rsj"], "kind": "定向", "filter": {"industry": ["建筑施工"]}, "by": [],
-     "ratios": {"": "0.05"}, "item_ids": ["ZJJ-003", "RSJ-002"], "matching": "分散", "round": 123,
-     "window": ("2023-09-01", "2023-11-30"), "draws": ["targets"]},
+    {
+        "title": "企业年度报告等公示信息情况抽查",
+        "lead": "scjgj",
+        "participants": [],
+        "kind": "不定向",
+        "filter": {},
+        "by": ["credit_class"],
+        "ratios": {"A": "0.03", "B": "0.03", "C": "0.05", "D": "0.05"},
+        "item_ids": ["SCJG-001", "SCJG-002"],
+        "matching": "分散",
+        "round": 1000,
+        "window": ("2023-09-01", "2023-11-30"),
+    },
+    {
+        "title": "食品销售经营者监督检查",
+        "lead": "scjgj",
+        "participants": [],
+        "kind": "定向",
+        "filter": {"industry": ["食品销售"]},
+        "by": ["risk_level"],
+        "ratios": {"低": "0.15", "中": "0.20", "高": "0.40"},
+        "item_ids": ["SCJG-003"],
+        "matching": "分散",
+        "round": 1000,
+        "window": ("2023-09-01", "2023-11-30"),
+    },
+    {
+        "title": "餐饮服务和公共场所卫生联合抽查",
+        "lead": "scjgj",
+        "participants": ["wsjkj"],
+        "kind": "定向",
+        "filter": {"industry": ["餐饮服务", "住宿"]},
+        "by": [],
+        "ratios": {"": "0.10"},
+        "item_ids": ["SCJG-005", "WSJK-001"],
+        "matching": "分组",
+        "round": 1000,
+        "window": ("2023-09-04", "2023-11-30"),
+    },
+    {
+        "title": "危险化学品和特种设备安全联合抽查",
+        "lead": "yjglj",
+        "participants": ["scjgj"],
+        "kind": "定向",
+        "filter": {"industry": ["化工", "制造业"]},
+        "by": ["risk_level"],
+        "ratios": {"低": "0.20", "中": "0.30", "高": "0.50"},
+        "item_ids": ["YJGL-002", "SCJG-006"],
+        "matching": "分组",
+        "round": 123,
+        "window": ("2023-09-01", "2023-12-15"),
+    },
+    {
+        "title": "文化市场和旅行社经营行为抽查",
+        "lead": "wlj",
+        "participants": [],
+        "kind": "定向",
+        "filter": {"industry": ["娱乐场所", "旅行社"]},
+        "by": [],
+        "ratios": {"": "0.10"},
+        "item_ids": ["WLJ-001", "WLJ-003"],
+        "matching": "分散",
+        "round": 123,
+        "window": ("2023-09-01", "2023-11-30"),
+    },
+    {
+        "title": "建筑施工和劳动用工联合抽查",
+        "lead": "zjj",
+        "participants": ["rsj"],
+        "kind": "定向",
+        "filter": {"industry": ["建筑施工"]},
+        "by": [],
+        "ratios": {"": "0.05"},
+        "item_ids": ["ZJJ-003", "RSJ-002"],
+        "matching": "分散",
+        "round": 123,
+        "window": ("2023-09-01", "2023-11-30"),
+        "draws": ["targets"],
+    },
 ]
 
 
@@ -435,38 +667,94 @@ def make_plan(items: dict[str, ChecklistItem], registry_sha: str) -> dict[str, A
             "participants": spec["participants"],
             "items": [i.ref for i in task_items],
             "methods": ["实地检查", "书面检查"] if n == 1 else ["实地检查"],
-            "scope": {"registry": "sjx-targets@1", "registry_sha256": registry_sha, "filter": spec["filter"]},
+            "scope": {
+                "registry": "sjx-targets@1",
+                "registry_sha256": registry_sha,
+                "filter": spec["filter"],
+            },
             "strata": {"by": spec["by"], "groups": groups},
         }
         if "draws" in spec:
             task["draws"] = spec["draws"]
-        task["inspectors"] = {"registry": "sjx-inspectors@1", "matching": spec["matching"], "team_size": 2,
-                              "workload_cap": 12}
+        task["inspectors"] = {
+            "registry": "sjx-inspectors@1",
+            "matching": spec["matching"],
+            "team_size": 2,
+            "workload_cap": 12,
+        }
         task["window"] = {"start": spec["window"][0], "end": spec["window"][1]}
         task["start_within_working_days"] = 5
         task["randomness"] = {"source": "drand-quicknet", "round": spec["round"]}
         tasks.append(task)
     return {
-        "_type": "plan/v1", "id": f"SJX-{PLAN_YEAR}", "version": 1, "supersedes": None,
-        "year": PLAN_YEAR, "title": f"示例县{PLAN_YEAR}年度部门联合“双随机、一公开”抽查工作计划",
-        "department": "scjgj", "published_on": f"{PLAN_YEAR}-01-16", "adjustments": [], "tasks": tasks,
+        "_type": "plan/v1",
+        "id": f"SJX-{PLAN_YEAR}",
+        "version": 1,
+        "supersedes": None,
+        "year": PLAN_YEAR,
+        "title": f"示例县{PLAN_YEAR}年度部门联合“双随机、一公开”抽查工作计划",
+        "department": "scjgj",
+        "published_on": f"{PLAN_YEAR}-01-16",
+        "adjustments": [],
+        "tasks": tasks,
     }
 
 
 # Every leaf result code appears in the demo; disposals follow the code.
-CODE_CYCLE = ["1", "1", "1", "B", "1", "E", "1", "C", "6", "1", "D", "3", "1", "4", "5", "F", "7",
-              "8", "1", "9", "10", "11", "12", "E", "1"]
+CODE_CYCLE = [
+    "1",
+    "1",
+    "1",
+    "B",
+    "1",
+    "E",
+    "1",
+    "C",
+    "6",
+    "1",
+    "D",
+    "3",
+    "1",
+    "4",
+    "5",
+    "F",
+    "7",
+    "8",
+    "1",
+    "9",
+    "10",
+    "11",
+    "12",
+    "E",
+    "1",
+]
 DISPOSAL = {
-    "1": ["无需后续处置"], "B": ["责令限期改正", "列入经营异常名录"], "C": ["立案调查"],
-    "6": ["列入经营异常名录"], "D": ["责令限期改正"], "3": ["立案调查", "依法给予行政处罚"],
-    "4": ["责令限期改正"], "5": ["移交有关部门处理"], "E": ["已当场改正"], "F": ["无需后续处置"],
-    "7": ["无需后续处置"], "8": ["立案调查"], "9": ["无需后续处置"], "10": ["无需后续处置"],
-    "11": ["无需后续处置"], "12": ["移交有关部门处理"],
+    "1": ["无需后续处置"],
+    "B": ["责令限期改正", "列入经营异常名录"],
+    "C": ["立案调查"],
+    "6": ["列入经营异常名录"],
+    "D": ["责令限期改正"],
+    "3": ["立案调查", "依法给予行政处罚"],
+    "4": ["责令限期改正"],
+    "5": ["移交有关部门处理"],
+    "E": ["已当场改正"],
+    "F": ["无需后续处置"],
+    "7": ["无需后续处置"],
+    "8": ["立案调查"],
+    "9": ["无需后续处置"],
+    "10": ["无需后续处置"],
+    "11": ["无需后续处置"],
+    "12": ["移交有关部门处理"],
 }
 NOTES = {
-    "B": "未按规定公示2022年度报告。", "C": "年度报告中从业人数与实际不符。",
-    "6": "通过登记的住所无法联系。", "D": "未按规定亮照经营。", "3": "部分预包装食品超过保质期仍在销售。",
-    "4": "计量器具未按规定检定。", "5": "发现涉及其他部门职责的问题线索。", "E": "现场责令整改，已当场改正。",
+    "B": "未按规定公示2022年度报告。",
+    "C": "年度报告中从业人数与实际不符。",
+    "6": "通过登记的住所无法联系。",
+    "D": "未按规定亮照经营。",
+    "3": "部分预包装食品超过保质期仍在销售。",
+    "4": "计量器具未按规定检定。",
+    "5": "发现涉及其他部门职责的问题线索。",
+    "E": "现场责令整改，已当场改正。",
     "8": "经营者拒绝提供检查所需材料，情节严重。",
 }
 
@@ -482,7 +770,6 @@ def _working_days_after(start: date, days: int) -> date:
 
 def make_results(
     plan: dict[str, Any],
-    items: dict[str, ChecklistItem],
     entities: list[Entity],
     inspectors: list[dict[str, Any]],
 ) -> list[dict[str, Any]]:
@@ -491,13 +778,17 @@ def make_results(
     code_index = 0
     for task in plan["tasks"]:
         filt: dict[str, list[str]] = task["scope"]["filter"]
-        pool = [e for e in entities if e.status == "存续" and all(getattr(e, k) in v for k, v in filt.items())]
+        pool = [
+            e
+            for e in entities
+            if e.status == "存续" and all(getattr(e, k) in v for k, v in filt.items())
+        ]
         take = max(4, min(24, len(pool) * 3 // 100))
         chosen = rng.sample(pool, take)
         depts = {task["lead"], *task["participants"]}
         staff = [p["id"] for p in inspectors if p["unit"] in depts]
         start = date.fromisoformat(task["window"]["start"])
-        batches = [chosen[: len(chosen) // 2], chosen[len(chosen) // 2:]]
+        batches = [chosen[: len(chosen) // 2], chosen[len(chosen) // 2 :]]
         for b, batch in enumerate(batches, start=1):
             entries = []
             last = start
@@ -508,7 +799,11 @@ def make_results(
                 last = max(last, done)
                 item_results = []
                 for ref in task["items"]:
-                    item_code = code if ref == task["items"][0] else ("1" if code not in ("9", "10", "11", "12", "7", "F") else code)
+                    item_code = (
+                        code
+                        if ref == task["items"][0]
+                        else ("1" if code not in ("9", "10", "11", "12", "7", "F") else code)
+                    )
                     entry_item: dict[str, Any] = {"item": ref, "result": item_code}
                     if item_code in NOTES:
                         entry_item["note"] = NOTES[item_code]
@@ -523,19 +818,31 @@ def make_results(
                     "disposal": DISPOSAL[code],
                 }
                 if code == "C" and b == 1:
-                    entry["redactions"] = [{
-                        "field": "note", "reason": "商业秘密",
-                        "ground": "《中华人民共和国反不正当竞争法》第九条；《中华人民共和国政府信息公开条例》第十五条",
-                    }]
+                    entry["redactions"] = [
+                        {
+                            "field": "note",
+                            "reason": "商业秘密",
+                            "ground": "《中华人民共和国反不正当竞争法》第九条；《中华人民共和国政府信息公开条例》第十五条",
+                        }
+                    ]
                     for it in item_results:
                         it.pop("note", None)
                 entries.append(entry)
             published = _working_days_after(last, 3 + rng.below(10))
-            out.append({
-                "_type": "result/v1", "id": f"{task['id']}-R{b}", "version": 1, "supersedes": None,
-                "plan": f"{plan['id']}@1", "task": task["id"], "department": task["lead"],
-                "published_on": published.isoformat(), "code_list": "result-codes@1", "entries": entries,
-            })
+            out.append(
+                {
+                    "_type": "result/v1",
+                    "id": f"{task['id']}-R{b}",
+                    "version": 1,
+                    "supersedes": None,
+                    "plan": f"{plan['id']}@1",
+                    "task": task["id"],
+                    "department": task["lead"],
+                    "published_on": published.isoformat(),
+                    "code_list": "result-codes@1",
+                    "entries": entries,
+                }
+            )
     return out
 
 

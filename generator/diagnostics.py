@@ -18,7 +18,9 @@ from pydantic_core import ErrorDetails
 from .errors import Problem, describe
 from .yamlsafe import Document, Path_
 
-_FIELD_PREFIX = re.compile(r"^((?:[A-Za-z_][A-Za-z0-9_]*|\[\d+\])(?:\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\])*): ")
+_FIELD_PREFIX = re.compile(
+    r"^((?:[A-Za-z_][A-Za-z0-9_]*|\[\d+\])(?:\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\])*): "
+)
 _TYPE_NAMES = {
     "string_type": "text",
     "int_type": "a whole number",
@@ -55,7 +57,9 @@ def _model_for(tp: Any, data: Any) -> type[BaseModel] | None:
             for name, info in model.model_fields.items():
                 key = info.alias or name
                 for lit in _unwrap(info.annotation):
-                    if typing.get_origin(lit) is typing.Literal and data.get(key) in typing.get_args(lit):
+                    if typing.get_origin(lit) is typing.Literal and data.get(
+                        key
+                    ) in typing.get_args(lit):
                         return model
     return None
 
@@ -99,11 +103,13 @@ def _resolve(
             current_model = _model_for(info.annotation, node)
             current_tp = None if current_model else info.annotation
             continue
-        if isinstance(node, list | dict) and (
-            (isinstance(node, list) and isinstance(part, int)) or (isinstance(node, dict) and part in node)
-        ):
+        stepped = False
+        if isinstance(node, list) and isinstance(part, int):
+            node, stepped = (node[part] if part < len(node) else None), True
+        elif isinstance(node, dict) and part in node:
+            node, stepped = node[part], True
+        if stepped:
             path.append(part)
-            node = node[part] if isinstance(node, dict) or part < len(node) else None  # type: ignore[index]
             elem = _element_type(current_tp) if current_tp is not None else None
             current_model = _model_for(elem, node) if elem is not None else None
             current_tp = None if current_model else elem
@@ -152,7 +158,9 @@ def _message(err: ErrorDetails, owner: type[BaseModel] | None, info: Any, path: 
             hint = "; put it in quotes to make it text"
         return f"wrong type (got {describe(value)}, expected {expected}{hint})"
     if kind == "literal_error":
-        return f"value not allowed (got {describe(value)}, expected one of: {ctx.get('expected', '')})"
+        return (
+            f"value not allowed (got {describe(value)}, expected one of: {ctx.get('expected', '')})"
+        )
     if kind == "string_pattern_mismatch":
         expected = getattr(info, "description", None) or f"text matching {ctx.get('pattern')}"
         return f"wrong format (got {describe(value)}, expected {expected.rstrip('.')})"
@@ -174,7 +182,9 @@ def _message(err: ErrorDetails, owner: type[BaseModel] | None, info: Any, path: 
             f"(got {ctx.get('tag')!r}, expected one of: {ctx.get('expected_tags')})"
         )
     if kind == "union_tag_not_found":
-        return f"required field {ctx.get('discriminator')} is missing (got nothing, expected a value)"
+        return (
+            f"required field {ctx.get('discriminator')} is missing (got nothing, expected a value)"
+        )
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
     return f"{err['msg']} (got {describe(value)})"

@@ -51,9 +51,7 @@ def _check_date(value: str) -> str:
 
 def _check_datetime(value: str) -> str:
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:Z|[+-]\d{2}:\d{2})", value):
-        raise ValueError(
-            f"not a time (got {value!r}, expected YYYY-MM-DDTHH:MM:SS+08:00 or ...Z)"
-        )
+        raise ValueError(f"not a time (got {value!r}, expected YYYY-MM-DDTHH:MM:SS+08:00 or ...Z)")
     try:
         dt.datetime.fromisoformat(value)
     except ValueError:
@@ -189,7 +187,9 @@ class Department(Record):
     uscc: Uscc | None = None
     """The department's own 统一社会信用代码 (government bodies have one starting with 11)."""
     address: FreeText | None = None
-    office_phone: Annotated[str, StringConstraints(pattern=r"^0[0-9]{2,3}-[0-9]{7,8}$")] | None = None
+    office_phone: Annotated[str, StringConstraints(pattern=r"^0[0-9]{2,3}-[0-9]{7,8}$")] | None = (
+        None
+    )
     """Office landline, e.g. 0832-1234567. Personal mobile numbers are not published."""
     website: Annotated[str, StringConstraints(pattern=r"^https://\S+$")] | None = None
 
@@ -285,12 +285,12 @@ class ChecklistItem(Record):
             )
         if self.category == "一般" and self.ratio.max is None:
             raise ValueError(
-                "ratio.max: 一般检查事项 must cap the ratio (got null, expected a decimal such as \"0.05\")"
+                'ratio.max: 一般检查事项 must cap the ratio (got null, expected a decimal such as "0.05")'
             )
         if low < self.DEFAULT_MIN_RATIO and self.ratio.override_reason is None:
             raise ValueError(
                 f"ratio.min: below the 3% minimum without a stated reason "
-                f"(got {self.ratio.min!r}, expected at least \"0.03\" or ratio.override_reason)"
+                f'(got {self.ratio.min!r}, expected at least "0.03" or ratio.override_reason)'
             )
         if self.version > 1 and self.change_note is None:
             raise ValueError(
@@ -310,7 +310,9 @@ class Column(Strict):
     """The CSV header, e.g. credit_class."""
     label: Label
     """The Chinese heading shown on the site, e.g. 信用等级."""
-    type: Literal["uscc", "text", "enum", "date", "bool", "integer", "person_name", "phone", "id_number"]
+    type: Literal[
+        "uscc", "text", "enum", "date", "bool", "integer", "person_name", "phone", "id_number"
+    ]
     """person_name, phone and id_number hold personal data and must be private."""
     visibility: Literal["public", "private"]
     """Private columns never reach any published output."""
@@ -550,6 +552,9 @@ class Window(Strict):
         return self
 
 
+BOTH_DRAWN: tuple[Literal["targets", "inspectors"], ...] = ("targets", "inspectors")
+
+
 class Task(Strict):
     """抽查任务: one draw's worth of commitment, published before the draw."""
 
@@ -569,7 +574,7 @@ class Task(Strict):
     scope: Scope
     strata: Strata
     draws: list[Literal["targets", "inspectors"]] = Field(
-        default_factory=lambda: ["targets", "inspectors"], min_length=1
+        default_factory=lambda: list(BOTH_DRAWN), min_length=1
     )
     """What is drawn at random. Both is 双随机; one alone is 单随机 (seed 004)."""
     inspectors: InspectorRules
@@ -632,9 +637,9 @@ class Plan(Record):
                         f"tasks[{i}].{attr}: duplicate task {attr} (got {value!r} twice, expected each once)"
                     )
                 seen.add(value)
-        if not self.published_on.startswith(f"{self.year - 1}-") and not self.published_on.startswith(
-            f"{self.year}-"
-        ):
+        if not self.published_on.startswith(
+            f"{self.year - 1}-"
+        ) and not self.published_on.startswith(f"{self.year}-"):
             raise ValueError(
                 f"published_on: a {self.year} plan is published in {self.year - 1} or {self.year} "
                 f"(got {self.published_on})"
@@ -691,9 +696,7 @@ class Entry(Strict):
                 "target_name: missing without a redaction (got null, expected a name or a redaction with its ground)"
             )
         if self.target_name is not None and "target_name" in redacted:
-            raise ValueError(
-                "target_name: redacted but still given (got a name, expected null)"
-            )
+            raise ValueError("target_name: redacted but still given (got a name, expected null)")
         if len(set(self.inspectors)) != len(self.inspectors):
             raise ValueError(
                 "inspectors: the same inspector is listed twice (expected at least two different people)"

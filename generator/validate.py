@@ -62,7 +62,7 @@ class Report:
         return dict(out)
 
 
-def _expected_location(loaded: Loaded, root: Path) -> str | None:
+def _expected_location(loaded: Loaded) -> str | None:
     """The path (relative to content/) a record must live at."""
     rec = loaded.record
     v = f"v{rec.version}.yaml"
@@ -86,7 +86,9 @@ class _Index:
 
     def __init__(self, records: list[Loaded], broken: set[tuple[str, str]] | None = None) -> None:
         self.broken = broken or set()
-        self.by_kind: dict[str, dict[str, dict[int, Loaded]]] = defaultdict(lambda: defaultdict(dict))
+        self.by_kind: dict[str, dict[str, dict[int, Loaded]]] = defaultdict(
+            lambda: defaultdict(dict)
+        )
         self.duplicates: list[tuple[Loaded, Loaded]] = []
         for r in records:
             versions = self.by_kind[type(r.record).KIND][r.record.id]
@@ -123,24 +125,43 @@ def validate(content: Content, progress: Callable[[str], None] | None = None) ->
     config_index = _Index(content.config_records)
 
     for first, again in index.duplicates:
-        add(again.problem("version", f"the same id and version twice (got {again.record.ref}, "
-                          f"also in {first.path})", "version"))
+        add(
+            again.problem(
+                "version",
+                f"the same id and version twice (got {again.record.ref}, also in {first.path})",
+                "version",
+            )
+        )
 
     for r in content.records:
-        expected = _expected_location(r, content.root)
+        expected = _expected_location(r)
         if expected is None:
             continue
         actual = Path(r.path).resolve().relative_to(content.root.resolve()).as_posix()
         if actual != expected:
-            add(Problem(r.path, 0, 0, "", f"record is in the wrong place (got {actual}, expected {expected})"))
+            add(
+                Problem(
+                    r.path,
+                    0,
+                    0,
+                    "",
+                    f"record is in the wrong place (got {actual}, expected {expected})",
+                )
+            )
 
     _check_version_chains(index, add)
     departments = index.ids("department")
 
     def need_department(r: Loaded, dept: str, where: str, *path: str | int) -> None:
         if dept not in departments and not index.is_broken("department", dept):
-            add(r.problem(where, f"unknown department (got {dept!r}, expected one of: "
-                          f"{', '.join(sorted(departments)) or 'none defined'})", *path))
+            add(
+                r.problem(
+                    where,
+                    f"unknown department (got {dept!r}, expected one of: "
+                    f"{', '.join(sorted(departments)) or 'none defined'})",
+                    *path,
+                )
+            )
 
     codes: ResultCodeList | None = None
     disposals: DisposalList | None = None
@@ -149,13 +170,27 @@ def validate(content: Content, progress: Callable[[str], None] | None = None) ->
         loaded_codes = config_index.get("result-codes", site.result_codes)
         loaded_disp = config_index.get("disposals", site.disposals)
         if loaded_codes is None or not isinstance(loaded_codes.record, ResultCodeList):
-            add(Problem(display_path(content.config_root / "site.yaml"), 0, 0, "result_codes",
-                        f"no such result code list (got {site.result_codes!r})"))
+            add(
+                Problem(
+                    display_path(content.config_root / "site.yaml"),
+                    0,
+                    0,
+                    "result_codes",
+                    f"no such result code list (got {site.result_codes!r})",
+                )
+            )
         else:
             codes = loaded_codes.record
         if loaded_disp is None or not isinstance(loaded_disp.record, DisposalList):
-            add(Problem(display_path(content.config_root / "site.yaml"), 0, 0, "disposals",
-                        f"no such disposal list (got {site.disposals!r})"))
+            add(
+                Problem(
+                    display_path(content.config_root / "site.yaml"),
+                    0,
+                    0,
+                    "disposals",
+                    f"no such disposal list (got {site.disposals!r})",
+                )
+            )
         else:
             disposals = loaded_disp.record
 
@@ -191,9 +226,16 @@ def validate(content: Content, progress: Callable[[str], None] | None = None) ->
         for path, text in _free_text(r.record, ()):
             for found in find_personal_numbers(text):
                 line, col = r.position(*path)
-                add(Problem(r.path, line, col, _dotted((*r.prefix, *path)),
-                            f"personal data in a public record (got {found}, expected none: "
-                            "remove it or keep it in a private field)"))
+                add(
+                    Problem(
+                        r.path,
+                        line,
+                        col,
+                        _dotted((*r.prefix, *path)),
+                        f"personal data in a public record (got {found}, expected none: "
+                        "remove it or keep it in a private field)",
+                    )
+                )
     return report
 
 
@@ -239,23 +281,40 @@ def _check_version_chains(index: _Index, add: Callable[[Problem], None]) -> None
             for n in numbers:
                 r = versions[n]
                 if n > 1 and (n - 1) not in versions:
-                    add(r.problem("version", f"version {n - 1} of {rid!r} is missing "
-                                  f"(got versions {', '.join(map(str, numbers))}, expected 1 to {max(numbers)})",
-                                  "version"))
+                    add(
+                        r.problem(
+                            "version",
+                            f"version {n - 1} of {rid!r} is missing "
+                            f"(got versions {', '.join(map(str, numbers))}, expected 1 to {max(numbers)})",
+                            "version",
+                        )
+                    )
                     continue
                 if n > 1:
                     prev = versions[n - 1]
                     if r.record.supersedes != prev.digest:
-                        add(r.problem("supersedes", f"does not match version {n - 1} "
-                                      f"(got {r.record.supersedes}, expected {prev.digest}; "
-                                      "was the earlier version edited? history is never overwritten)",
-                                      "supersedes"))
+                        add(
+                            r.problem(
+                                "supersedes",
+                                f"does not match version {n - 1} "
+                                f"(got {r.record.supersedes}, expected {prev.digest}; "
+                                "was the earlier version edited? history is never overwritten)",
+                                "supersedes",
+                            )
+                        )
                     if kind == "checklist-item":
                         a, b = prev.record, r.record
-                        assert isinstance(a, ChecklistItem) and isinstance(b, ChecklistItem)
+                        assert isinstance(a, ChecklistItem)
+                        assert isinstance(b, ChecklistItem)
                         if a.department != b.department:
-                            add(r.problem("department", f"an item cannot move to another department "
-                                          f"(got {b.department!r}, expected {a.department!r})", "department"))
+                            add(
+                                r.problem(
+                                    "department",
+                                    f"an item cannot move to another department "
+                                    f"(got {b.department!r}, expected {a.department!r})",
+                                    "department",
+                                )
+                            )
 
 
 def _check_plan(
@@ -281,48 +340,100 @@ def _check_plan(
             if index.is_broken("checklist-item", rid):
                 continue
             if not versions:
-                add(r.problem(f"{f}.items[{i}]", f"unknown checklist item (got {ref!r}, expected an item id "
-                              "from content/checklist)", *where))
+                add(
+                    r.problem(
+                        f"{f}.items[{i}]",
+                        f"unknown checklist item (got {ref!r}, expected an item id "
+                        "from content/checklist)",
+                        *where,
+                    )
+                )
                 continue
             if not version:
                 cites = " or ".join(f"'{rid}@{v}'" for v in versions)
-                add(r.problem(f"{f}.items[{i}]", f"cite the item's version (got {ref!r}, expected {cites}; "
-                              f"item {rid} has version{'s' if len(versions) > 1 else ''} "
-                              f"{', '.join(map(str, versions))})", *where))
+                add(
+                    r.problem(
+                        f"{f}.items[{i}]",
+                        f"cite the item's version (got {ref!r}, expected {cites}; "
+                        f"item {rid} has version{'s' if len(versions) > 1 else ''} "
+                        f"{', '.join(map(str, versions))})",
+                        *where,
+                    )
+                )
                 continue
             hit = index.get("checklist-item", ref)
             if hit is None:
-                add(r.problem(f"{f}.items[{i}]", f"no such version (got {ref!r}, expected one of: "
-                              f"{', '.join(f'{rid}@{v}' for v in versions)})", *where))
+                add(
+                    r.problem(
+                        f"{f}.items[{i}]",
+                        f"no such version (got {ref!r}, expected one of: "
+                        f"{', '.join(f'{rid}@{v}' for v in versions)})",
+                        *where,
+                    )
+                )
                 continue
             item = hit.record
             assert isinstance(item, ChecklistItem)
             items.append(item)
             if item.department not in task_depts:
-                add(r.problem(f"{f}.items[{i}]", f"the item belongs to {item.department!r}, which is neither "
-                              f"the lead nor a participant (got lead {task.lead!r}, participants "
-                              f"{', '.join(task.participants) or 'none'})", *where))
+                add(
+                    r.problem(
+                        f"{f}.items[{i}]",
+                        f"the item belongs to {item.department!r}, which is neither "
+                        f"the lead nor a participant (got lead {task.lead!r}, participants "
+                        f"{', '.join(task.participants) or 'none'})",
+                        *where,
+                    )
+                )
             if item.effective_from > plan.published_on:
-                add(r.problem(f"{f}.items[{i}]", f"the item version is not yet in force when the plan is "
-                              f"published (got effective_from {item.effective_from}, expected on or before "
-                              f"{plan.published_on})", *where))
+                add(
+                    r.problem(
+                        f"{f}.items[{i}]",
+                        f"the item version is not yet in force when the plan is "
+                        f"published (got effective_from {item.effective_from}, expected on or before "
+                        f"{plan.published_on})",
+                        *where,
+                    )
+                )
         _check_scope(r, task, base, f, index, report)
         _check_ratios(r, task, items, base, f, add)
         reg = index.get("inspector-registry", task.inspectors.registry)
         if reg is None and index.is_broken("inspector-registry", task.inspectors.registry):
             pass
         elif reg is None:
-            add(r.problem(f"{f}.inspectors.registry", f"unknown inspector registry (got "
-                          f"{task.inspectors.registry!r}, expected ID@VERSION of a registry in "
-                          "content/registries/inspectors)", *base, "inspectors", "registry"))
+            add(
+                r.problem(
+                    f"{f}.inspectors.registry",
+                    f"unknown inspector registry (got "
+                    f"{task.inspectors.registry!r}, expected ID@VERSION of a registry in "
+                    "content/registries/inspectors)",
+                    *base,
+                    "inspectors",
+                    "registry",
+                )
+            )
         elif "@" not in task.inspectors.registry:
-            add(r.problem(f"{f}.inspectors.registry", f"cite the registry's version (got "
-                          f"{task.inspectors.registry!r}, expected {reg.record.ref!r})",
-                          *base, "inspectors", "registry"))
+            add(
+                r.problem(
+                    f"{f}.inspectors.registry",
+                    f"cite the registry's version (got "
+                    f"{task.inspectors.registry!r}, expected {reg.record.ref!r})",
+                    *base,
+                    "inspectors",
+                    "registry",
+                )
+            )
         if task.window.start < plan.published_on:
-            add(r.problem(f"{f}.window.start", f"inspections start before the plan is published "
-                          f"(got {task.window.start}, expected on or after {plan.published_on})",
-                          *base, "window", "start"))
+            add(
+                r.problem(
+                    f"{f}.window.start",
+                    f"inspections start before the plan is published "
+                    f"(got {task.window.start}, expected on or after {plan.published_on})",
+                    *base,
+                    "window",
+                    "start",
+                )
+            )
 
 
 def _check_scope(
@@ -335,55 +446,128 @@ def _check_scope(
         return
     if hit is None or "@" not in ref:
         versions = index.versions("target-registry", ref.partition("@")[0])
-        expected = ", ".join(f"{ref.partition('@')[0]}@{v}" for v in versions) or "a registry in content/registries/targets"
-        add(r.problem(f"{f}.scope.registry", f"unknown registry snapshot (got {ref!r}, expected {expected})",
-                      *base, "scope", "registry"))
+        expected = (
+            ", ".join(f"{ref.partition('@')[0]}@{v}" for v in versions)
+            or "a registry in content/registries/targets"
+        )
+        add(
+            r.problem(
+                f"{f}.scope.registry",
+                f"unknown registry snapshot (got {ref!r}, expected {expected})",
+                *base,
+                "scope",
+                "registry",
+            )
+        )
         return
     reg = hit.record
     assert isinstance(reg, TargetRegistry)
     if task.scope.registry_sha256 != reg.sha256:
-        add(r.problem(f"{f}.scope.registry_sha256", f"does not match the snapshot {ref} "
-                      f"(got {task.scope.registry_sha256}, expected {reg.sha256})",
-                      *base, "scope", "registry_sha256"))
+        add(
+            r.problem(
+                f"{f}.scope.registry_sha256",
+                f"does not match the snapshot {ref} "
+                f"(got {task.scope.registry_sha256}, expected {reg.sha256})",
+                *base,
+                "scope",
+                "registry_sha256",
+            )
+        )
     for column, values in task.scope.filter.items():
         col = reg.column(column)
         if col is None:
-            add(r.problem(f"{f}.scope.filter.{column}", f"no such registry column (got {column!r}, expected "
-                          f"one of: {', '.join(c.name for c in reg.columns)})", *base, "scope", "filter", column))
+            add(
+                r.problem(
+                    f"{f}.scope.filter.{column}",
+                    f"no such registry column (got {column!r}, expected "
+                    f"one of: {', '.join(c.name for c in reg.columns)})",
+                    *base,
+                    "scope",
+                    "filter",
+                    column,
+                )
+            )
             continue
         if col.visibility == "private":
-            add(r.problem(f"{f}.scope.filter.{column}", f"a private column cannot define a public scope "
-                          f"(got {column!r})", *base, "scope", "filter", column))
+            add(
+                r.problem(
+                    f"{f}.scope.filter.{column}",
+                    f"a private column cannot define a public scope (got {column!r})",
+                    *base,
+                    "scope",
+                    "filter",
+                    column,
+                )
+            )
         if col.values is not None:
             for v in values:
                 if v not in col.values:
-                    add(r.problem(f"{f}.scope.filter.{column}", f"value not in the column (got {v!r}, "
-                                  f"expected one of: {', '.join(col.values)})", *base, "scope", "filter", column))
+                    add(
+                        r.problem(
+                            f"{f}.scope.filter.{column}",
+                            f"value not in the column (got {v!r}, "
+                            f"expected one of: {', '.join(col.values)})",
+                            *base,
+                            "scope",
+                            "filter",
+                            column,
+                        )
+                    )
     for i, column in enumerate(task.strata.by):
         col = reg.column(column)
         if col is None or col.type not in ("enum", "bool"):
-            add(r.problem(f"{f}.strata.by[{i}]", f"strata need an enum or yes/no column (got {column!r}, "
-                          f"expected one of: {', '.join(c.name for c in reg.columns if c.type in ('enum', 'bool'))})",
-                          *base, "strata", "by", i))
+            add(
+                r.problem(
+                    f"{f}.strata.by[{i}]",
+                    f"strata need an enum or yes/no column (got {column!r}, "
+                    f"expected one of: {', '.join(c.name for c in reg.columns if c.type in ('enum', 'bool'))})",
+                    *base,
+                    "strata",
+                    "by",
+                    i,
+                )
+            )
     seen: set[tuple[tuple[str, str], ...]] = set()
     for g, group in enumerate(task.strata.groups):
         where = (*base, "strata", "groups", g, "match")
         if set(group.match) != set(task.strata.by):
-            add(r.problem(f"{f}.strata.groups[{g}].match", f"a stratum must give a value for each column in "
-                          f"strata.by (got {', '.join(group.match) or 'none'}, expected "
-                          f"{', '.join(task.strata.by) or 'none'})", *where))
+            add(
+                r.problem(
+                    f"{f}.strata.groups[{g}].match",
+                    f"a stratum must give a value for each column in "
+                    f"strata.by (got {', '.join(group.match) or 'none'}, expected "
+                    f"{', '.join(task.strata.by) or 'none'})",
+                    *where,
+                )
+            )
             continue
         key = tuple(sorted(group.match.items()))
         if key in seen:
-            add(r.problem(f"{f}.strata.groups[{g}].match", "the same stratum twice (expected each once)", *where))
+            add(
+                r.problem(
+                    f"{f}.strata.groups[{g}].match",
+                    "the same stratum twice (expected each once)",
+                    *where,
+                )
+            )
         seen.add(key)
         for column, value in group.match.items():
             col = reg.column(column)
-            allowed = col.values if col is not None and col.values is not None else (
-                ["是", "否"] if col is not None and col.type == "bool" else None)
+            allowed = (
+                col.values
+                if col is not None and col.values is not None
+                else (["是", "否"] if col is not None and col.type == "bool" else None)
+            )
             if allowed is not None and value not in allowed:
-                add(r.problem(f"{f}.strata.groups[{g}].match.{column}", f"value not in the column "
-                              f"(got {value!r}, expected one of: {', '.join(allowed)})", *where, column))
+                add(
+                    r.problem(
+                        f"{f}.strata.groups[{g}].match.{column}",
+                        f"value not in the column "
+                        f"(got {value!r}, expected one of: {', '.join(allowed)})",
+                        *where,
+                        column,
+                    )
+                )
 
 
 def _check_ratios(
@@ -404,13 +588,29 @@ def _check_ratios(
         for item in items:
             low = Decimal(item.ratio.min)
             if ratio < low:
-                add(r.problem(f"{f}.strata.groups[{g}].ratio", f"below the minimum of item {item.ref} "
-                              f"(got {group.ratio!r}, expected at least {item.ratio.min!r}, "
-                              "or a ratio_justification)", *where))
-            if item.category == "一般" and item.ratio.max is not None and ratio > Decimal(item.ratio.max):
-                add(r.problem(f"{f}.strata.groups[{g}].ratio", f"above the cap of 一般 item {item.ref} "
-                              f"(got {group.ratio!r}, expected at most {item.ratio.max!r}, "
-                              "or a ratio_justification)", *where))
+                add(
+                    r.problem(
+                        f"{f}.strata.groups[{g}].ratio",
+                        f"below the minimum of item {item.ref} "
+                        f"(got {group.ratio!r}, expected at least {item.ratio.min!r}, "
+                        "or a ratio_justification)",
+                        *where,
+                    )
+                )
+            if (
+                item.category == "一般"
+                and item.ratio.max is not None
+                and ratio > Decimal(item.ratio.max)
+            ):
+                add(
+                    r.problem(
+                        f"{f}.strata.groups[{g}].ratio",
+                        f"above the cap of 一般 item {item.ref} "
+                        f"(got {group.ratio!r}, expected at most {item.ratio.max!r}, "
+                        "or a ratio_justification)",
+                        *where,
+                    )
+                )
 
 
 def _check_result(
@@ -426,23 +626,47 @@ def _check_result(
     if plan_hit is None and index.is_broken("plan", result.plan):
         return
     if plan_hit is None or "@" not in result.plan:
-        add(r.problem("plan", f"unknown plan (got {result.plan!r}, expected ID@VERSION of a plan in "
-                      "content/plans)", "plan"))
+        add(
+            r.problem(
+                "plan",
+                f"unknown plan (got {result.plan!r}, expected ID@VERSION of a plan in "
+                "content/plans)",
+                "plan",
+            )
+        )
         return
     plan = plan_hit.record
     assert isinstance(plan, Plan)
     task = next((t for t in plan.tasks if t.id == result.task), None)
     if task is None:
-        add(r.problem("task", f"no such task in {result.plan} (got {result.task!r}, expected one of: "
-                      f"{', '.join(t.id for t in plan.tasks)})", "task"))
+        add(
+            r.problem(
+                "task",
+                f"no such task in {result.plan} (got {result.task!r}, expected one of: "
+                f"{', '.join(t.id for t in plan.tasks)})",
+                "task",
+            )
+        )
         return
     if result.department not in {task.lead, *task.participants}:
-        add(r.problem("department", f"only the task's departments publish its results (got "
-                      f"{result.department!r}, expected {task.lead!r}"
-                      f"{''.join(', ' + repr(p) for p in task.participants)})", "department"))
+        add(
+            r.problem(
+                "department",
+                f"only the task's departments publish its results (got "
+                f"{result.department!r}, expected {task.lead!r}"
+                f"{''.join(', ' + repr(p) for p in task.participants)})",
+                "department",
+            )
+        )
     if codes is not None and result.code_list != codes.ref:
-        add(r.problem("code_list", f"not the site's result code list (got {result.code_list!r}, "
-                      f"expected {codes.ref!r})", "code_list"))
+        add(
+            r.problem(
+                "code_list",
+                f"not the site's result code list (got {result.code_list!r}, "
+                f"expected {codes.ref!r})",
+                "code_list",
+            )
+        )
     flat = codes.flat() if codes is not None else {}
     leaves = {c for c, (node, _) in flat.items() if not node.children}
     scan = report.registry_scans.get(task.scope.registry)
@@ -458,12 +682,24 @@ def _check_result(
         if not flat:
             return
         if code not in flat:
-            add(r.problem(field_path, f"unknown result code (got {code!r}, expected one of: "
-                          f"{', '.join(c for c in flat if c in leaves)})", *path))
+            add(
+                r.problem(
+                    field_path,
+                    f"unknown result code (got {code!r}, expected one of: "
+                    f"{', '.join(c for c in flat if c in leaves)})",
+                    *path,
+                )
+            )
         elif code not in leaves:
             node, _ = flat[code]
-            add(r.problem(field_path, f"use the most specific code (got {code!r} {node.label}, expected one of "
-                          f"its sub-codes: {', '.join(c.code for c in node.children)})", *path))
+            add(
+                r.problem(
+                    field_path,
+                    f"use the most specific code (got {code!r} {node.label}, expected one of "
+                    f"its sub-codes: {', '.join(c.code for c in node.children)})",
+                    *path,
+                )
+            )
 
     for e, entry in enumerate(result.entries):
         base: tuple[str | int, ...] = ("entries", e)
@@ -472,28 +708,76 @@ def _check_result(
         for i, item in enumerate(entry.items):
             check_code(item.result, f"{f}.items[{i}].result", *base, "items", i, "result")
             if item.item not in task_items:
-                add(r.problem(f"{f}.items[{i}].item", f"not an item of task {task.id} (got {item.item!r}, "
-                              f"expected one of: {', '.join(task.items)})", *base, "items", i, "item"))
+                add(
+                    r.problem(
+                        f"{f}.items[{i}].item",
+                        f"not an item of task {task.id} (got {item.item!r}, "
+                        f"expected one of: {', '.join(task.items)})",
+                        *base,
+                        "items",
+                        i,
+                        "item",
+                    )
+                )
         if disposals is not None:
             for i, d in enumerate(entry.disposal):
                 if d not in disposals.options:
-                    add(r.problem(f"{f}.disposal[{i}]", f"not a standard 后续处置 (got {d!r}, expected one of: "
-                                  f"{', '.join(disposals.options)})", *base, "disposal", i))
+                    add(
+                        r.problem(
+                            f"{f}.disposal[{i}]",
+                            f"not a standard 后续处置 (got {d!r}, expected one of: "
+                            f"{', '.join(disposals.options)})",
+                            *base,
+                            "disposal",
+                            i,
+                        )
+                    )
         if people is not None:
             for i, pid in enumerate(entry.inspectors):
                 if pid not in people:
-                    add(r.problem(f"{f}.inspectors[{i}]", f"unknown inspector (got {pid!r}, expected an id from "
-                                  f"{task.inspectors.registry})", *base, "inspectors", i))
+                    add(
+                        r.problem(
+                            f"{f}.inspectors[{i}]",
+                            f"unknown inspector (got {pid!r}, expected an id from "
+                            f"{task.inspectors.registry})",
+                            *base,
+                            "inspectors",
+                            i,
+                        )
+                    )
         if scan is not None:
             if entry.target not in scan.ids:
-                add(r.problem(f"{f}.target", f"not in the task's registry snapshot (got {entry.target}, "
-                              f"expected a target of {task.scope.registry})", *base, "target"))
-            elif entry.target_name is not None and scan.names.get(entry.target) != entry.target_name:
-                add(r.problem(f"{f}.target_name", f"does not match the registry (got {entry.target_name!r}, "
-                              f"expected {scan.names.get(entry.target)!r})", *base, "target_name"))
+                add(
+                    r.problem(
+                        f"{f}.target",
+                        f"not in the task's registry snapshot (got {entry.target}, "
+                        f"expected a target of {task.scope.registry})",
+                        *base,
+                        "target",
+                    )
+                )
+            elif (
+                entry.target_name is not None and scan.names.get(entry.target) != entry.target_name
+            ):
+                add(
+                    r.problem(
+                        f"{f}.target_name",
+                        f"does not match the registry (got {entry.target_name!r}, "
+                        f"expected {scan.names.get(entry.target)!r})",
+                        *base,
+                        "target_name",
+                    )
+                )
         if entry.completed_on < task.window.start:
-            add(r.problem(f"{f}.completed_on", f"before the task's window (got {entry.completed_on}, "
-                          f"expected on or after {task.window.start})", *base, "completed_on"))
+            add(
+                r.problem(
+                    f"{f}.completed_on",
+                    f"before the task's window (got {entry.completed_on}, "
+                    f"expected on or after {task.window.start})",
+                    *base,
+                    "completed_on",
+                )
+            )
 
 
 def record_kind(record: Record) -> str:

@@ -207,7 +207,9 @@ def parse_yaml(text: str, path: str) -> tuple[Document | None, list[Problem]]:
                 child = (*where, key)
                 if key == "<<" and isinstance(key_event, ScalarEvent) and key_event.style is None:
                     builder.problem(
-                        key_event, child, "merge keys are not allowed (got <<, expected the fields written out)"
+                        key_event,
+                        child,
+                        "merge keys are not allowed (got <<, expected the fields written out)",
                     )
                 if key in seen:
                     builder.problem(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,14 +14,18 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 @pytest.fixture
-def content_copy(tmp_path: Path) -> Iterator[Path]:
+def content_copy(tmp_path: Path) -> Path:
     """A writable copy of the demo content, with site_config beside it."""
     dest = tmp_path / "content"
     shutil.copytree(CONTENT, dest)
     shutil.copytree(SITE_CONFIG, tmp_path / "site_config")
-    yield dest
+    return dest
 
 
 def tree_snapshot(root: Path) -> dict[str, bytes]:
     """Every file under ``root`` and its bytes, to prove nothing was written."""
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }

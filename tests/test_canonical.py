@@ -11,7 +11,10 @@ from generator.canonical import canonical_json, record_digest
 
 def test_rfc8785_vector() -> None:
     # From the project's shared VECTORS.md (RFC 8785 / PyPI rfc8785).
-    assert canonical_json([56, {"d": True, "10": None, "1": []}]) == b'[56,{"1":[],"10":null,"d":true}]'
+    assert (
+        canonical_json([56, {"d": True, "10": None, "1": []}])
+        == b'[56,{"1":[],"10":null,"d":true}]'
+    )
 
 
 def test_unicode_is_not_normalised_and_not_escaped() -> None:
@@ -19,7 +22,7 @@ def test_unicode_is_not_normalised_and_not_escaped() -> None:
 
 
 def test_large_integers_are_refused() -> None:
-    with pytest.raises(Exception, match="IntegerDomainError|integer"):
+    with pytest.raises(Exception, match=r"IntegerDomainError|integer"):
         canonical_json({"n": 2**53})
 
 

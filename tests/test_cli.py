@@ -32,12 +32,15 @@ def test_validate_passes_on_the_demo(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_validate_reports_and_exits_1(content_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(content_copy.parent)
     dept = content_copy / "departments" / "wlj.yaml"
-    dept.write_text(dept.read_text(encoding="utf-8").replace("jurisdiction: 示例县", "jurisdiction: 1.5"), encoding="utf-8")
+    dept.write_text(
+        dept.read_text(encoding="utf-8").replace("jurisdiction: 示例县", "jurisdiction: 1.5"),
+        encoding="utf-8",
+    )
     code, out, err = run("validate")
     assert code == 1
     assert out == ""
     assert err.splitlines() == [
-        'content/departments/wlj.yaml:8:15: jurisdiction: floating-point numbers are not allowed '
+        "content/departments/wlj.yaml:8:15: jurisdiction: floating-point numbers are not allowed "
         '(got 1.5, expected a quoted decimal such as "1.5")',
         "验证未通过：1 个错误，涉及 1 个文件。 / Validation failed: 1 error(s) in 1 file(s).",
     ]
@@ -71,4 +74,6 @@ def test_every_command_has_help_in_chinese_and_english(command: tuple[str, ...])
 @pytest.mark.parametrize("command", _commands(main))
 def test_every_command_is_documented(command: tuple[str, ...]) -> None:
     doc = (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
-    assert f"gongkai {' '.join(command)}" in doc, f"docs/cli.md does not document `gongkai {' '.join(command)}`"
+    assert f"gongkai {' '.join(command)}" in doc, (
+        f"docs/cli.md does not document `gongkai {' '.join(command)}`"
+    )

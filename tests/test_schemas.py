@@ -12,7 +12,8 @@ from tests.conftest import REPO
 def test_committed_schemas_match_the_models() -> None:
     stale = drift(REPO / "schemas")
     assert not stale, (
-        "schemas/ is out of date with generator/models.py: " + "; ".join(stale)
+        "schemas/ is out of date with generator/models.py: "
+        + "; ".join(stale)
         + ". Regenerate with: gongkai schemas"
     )
 
@@ -23,7 +24,10 @@ def test_drift_is_detected(tmp_path: Path) -> None:
     target = tmp_path / "plan.v1.schema.json"
     target.write_text(target.read_text().replace("年度抽查计划", "x"), encoding="utf-8")
     (tmp_path / "old.schema.json").write_text("{}", encoding="utf-8")
-    assert drift(tmp_path) == ["plan.v1.schema.json: out of date", "old.schema.json: not generated from any model"]
+    assert drift(tmp_path) == [
+        "plan.v1.schema.json: out of date",
+        "old.schema.json: not generated from any model",
+    ]
 
 
 def test_private_fields_are_marked_in_the_schema() -> None:

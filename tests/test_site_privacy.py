@@ -35,31 +35,46 @@ def _add_row_with_private_sentinels(content: Path) -> None:
     data = csv_path.read_bytes()
     manifest = reg / "v1.yaml"
     text = manifest.read_text(encoding="utf-8")
-    old_sha = next(line.split(":", 1)[1].strip().strip('"') for line in text.splitlines() if line.startswith("sha256:"))
+    old_sha = next(
+        line.split(":", 1)[1].strip().strip('"')
+        for line in text.splitlines()
+        if line.startswith("sha256:")
+    )
     text = text.replace(old_sha, hashlib.sha256(data).hexdigest())
     text = text.replace(f"rows: {len(rows) - 1}", f"rows: {len(rows)}")
     manifest.write_text(text, encoding="utf-8")
     # The plan commits to the registry's digest: follow the change there too.
     plan = content / "plans" / "2023" / "SJX-2023" / "v1.yaml"
-    plan.write_text(plan.read_text(encoding="utf-8").replace(old_sha, hashlib.sha256(data).hexdigest()), encoding="utf-8")
+    plan.write_text(
+        plan.read_text(encoding="utf-8").replace(old_sha, hashlib.sha256(data).hexdigest()),
+        encoding="utf-8",
+    )
 
 
 @pytest.mark.slow
-def test_private_columns_and_fields_never_reach_the_site(content_copy: Path, tmp_path: Path) -> None:
+def test_private_columns_and_fields_never_reach_the_site(
+    content_copy: Path, tmp_path: Path
+) -> None:
     _add_row_with_private_sentinels(content_copy)
     site = build_site(REPO / "mkdocs.yml", tmp_path / "site", content_copy)
 
     private_values = {SENTINEL_PERSON, SENTINEL_PHONE}
-    with (content_copy / "registries" / "targets" / "sjx-targets" / "v1.csv").open(encoding="utf-8") as fh:
+    with (content_copy / "registries" / "targets" / "sjx-targets" / "v1.csv").open(
+        encoding="utf-8"
+    ) as fh:
         for row in csv.DictReader(fh):
             private_values.add(row["phone"])
     from generator.content import load_record_file
     from generator.models import InspectorRegistry
 
-    loaded, _ = load_record_file(content_copy / "registries" / "inspectors" / "sjx-inspectors" / "v1.yaml")
-    assert loaded is not None and isinstance(loaded.record, InspectorRegistry)
+    loaded, _ = load_record_file(
+        content_copy / "registries" / "inspectors" / "sjx-inspectors" / "v1.yaml"
+    )
+    assert loaded is not None
+    assert isinstance(loaded.record, InspectorRegistry)
     for person in loaded.record.inspectors:
-        assert person.mobile and person.birth_date
+        assert person.mobile
+        assert person.birth_date
         private_values.update({person.mobile, person.birth_date})
 
     files = [p for p in site.rglob("*") if p.is_file()]

@@ -36,19 +36,43 @@ def test_positions_are_recorded() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("a: 1\na: 2\n", "f.yaml:2:1: a: duplicate key (got 'a' again, expected each key once; first at line 1)"),
+        (
+            "a: 1\na: 2\n",
+            "f.yaml:2:1: a: duplicate key (got 'a' again, expected each key once; first at line 1)",
+        ),
         ("a: &x 1\n", "f.yaml:1:4: a: anchors are not allowed (got &x, expected plain data)"),
-        ("a: 0.03\n", 'f.yaml:1:4: a: floating-point numbers are not allowed (got 0.03, expected a quoted decimal such as "0.03")'),
-        ("a: 1e3\n", 'f.yaml:1:4: a: floating-point numbers are not allowed (got 1e3, expected a quoted decimal such as "1e3")'),
-        ("a: .inf\n", 'f.yaml:1:4: a: floating-point numbers are not allowed (got .inf, expected a quoted decimal such as ".inf")'),
+        (
+            "a: 0.03\n",
+            'f.yaml:1:4: a: floating-point numbers are not allowed (got 0.03, expected a quoted decimal such as "0.03")',
+        ),
+        (
+            "a: 1e3\n",
+            'f.yaml:1:4: a: floating-point numbers are not allowed (got 1e3, expected a quoted decimal such as "1e3")',
+        ),
+        (
+            "a: .inf\n",
+            'f.yaml:1:4: a: floating-point numbers are not allowed (got .inf, expected a quoted decimal such as ".inf")',
+        ),
         ("a: !!str 5\n", "f.yaml:1:4: a: tags are not allowed (got !!str, expected plain data)"),
-        ("a: !custom x\n", "f.yaml:1:4: a: tags are not allowed (got !custom, expected plain data)"),
-        ("<<: {a: 1}\n", "f.yaml:1:1: <<: merge keys are not allowed (got <<, expected the fields written out)"),
+        (
+            "a: !custom x\n",
+            "f.yaml:1:4: a: tags are not allowed (got !custom, expected plain data)",
+        ),
+        (
+            "<<: {a: 1}\n",
+            "f.yaml:1:1: <<: merge keys are not allowed (got <<, expected the fields written out)",
+        ),
         ("- 1\n", "f.yaml:1:1: top level must be a mapping (got a list)"),
         ("", "f.yaml: file is empty (expected a YAML mapping)"),
         ("# only a comment\n", "f.yaml: file is empty (expected a YAML mapping)"),
-        ("---\na: 1\n---\nb: 2\n", "f.yaml:3:1: more than one YAML document in a file (expected exactly one)"),
-        ("a: [\n", "f.yaml:2:1: not valid YAML: expected the node content, but found '<stream end>'"),
+        (
+            "---\na: 1\n---\nb: 2\n",
+            "f.yaml:3:1: more than one YAML document in a file (expected exactly one)",
+        ),
+        (
+            "a: [\n",
+            "f.yaml:2:1: not valid YAML: expected the node content, but found '<stream end>'",
+        ),
         ("? [a]\n: 1\n", "f.yaml:1:3: keys must be text (got a collection)"),
     ],
 )
@@ -64,7 +88,10 @@ def test_alias_bomb_is_refused_without_expansion() -> None:
         lines.append(f"a{i}: &a{i} [{refs}]")
     got = messages("\n".join(lines) + "\n")
     assert got[0] == "f.yaml:1:5: a0: anchors are not allowed (got &a0, expected plain data)"
-    assert "f.yaml:2:10: a1[0]: aliases are not allowed (got *a0, expected the value written out)" in got
+    assert (
+        "f.yaml:2:10: a1[0]: aliases are not allowed (got *a0, expected the value written out)"
+        in got
+    )
 
 
 def test_every_problem_in_a_file_is_reported() -> None:
