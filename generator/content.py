@@ -109,11 +109,26 @@ def _identity(data: Any) -> tuple[str, str] | None:
     return model.KIND, rid
 
 
+def _identity_from_path(path: Path) -> tuple[str, str] | None:
+    """(kind, id) implied by where a file sits, for files that cannot be read at all."""
+    parts = path.parts
+    if len(parts) >= 2 and parts[-2] == "departments":
+        return "department", path.stem
+    if len(parts) >= 3 and parts[-3] in ("targets", "inspectors"):
+        return f"{parts[-3][:-1]}-registry", parts[-2]
+    if len(parts) >= 4 and parts[-4] in ("checklist", "plans", "results"):
+        kind = {"checklist": "checklist-item", "plans": "plan", "results": "result"}[parts[-4]]
+        return kind, parts[-2]
+    return None
+
+
 def _load(
     path: Path, shown: str | None = None
 ) -> tuple[Loaded | None, list[Problem], tuple[str, str] | None]:
     loaded, problems, data = _load_inner(path, shown)
-    return loaded, problems, (_identity(data) if loaded is None else None)
+    if loaded is not None:
+        return loaded, problems, None
+    return loaded, problems, _identity(data) or _identity_from_path(path)
 
 
 def _load_inner(path: Path, shown: str | None) -> tuple[Loaded | None, list[Problem], Any]:
@@ -172,6 +187,8 @@ def _load_inner(path: Path, shown: str | None) -> tuple[Loaded | None, list[Prob
                 f"unknown record type (got {got}, expected one of: {', '.join(RECORD_KINDS)})",
             )
         )
+        return None, problems, data
+    if not doc.complete:  # an alias or complex key left a hole: model errors would only echo it
         return None, problems, data
     try:
         record = model.model_validate(data)

@@ -142,6 +142,11 @@ def _expected_fields(model: type[BaseModel] | None) -> str:
     return ", ".join(names)
 
 
+def _unquote(text: str) -> str:
+    """pydantic's "'a', 'b' or 'c'" as "a, b or c"."""
+    return re.sub(r"'([^']*)'", r"\1", text)
+
+
 def _message(err: ErrorDetails, owner: type[BaseModel] | None, info: Any, path: Path_) -> str:
     kind = err["type"]
     value = err.get("input")
@@ -156,11 +161,12 @@ def _message(err: ErrorDetails, owner: type[BaseModel] | None, info: Any, path: 
         hint = ""
         if kind == "string_type" and isinstance(value, int | bool):
             hint = "; put it in quotes to make it text"
+        elif kind == "int_type" and isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            hint = "; remove the quotes"
         return f"wrong type (got {describe(value)}, expected {expected}{hint})"
     if kind == "literal_error":
-        return (
-            f"value not allowed (got {describe(value)}, expected one of: {ctx.get('expected', '')})"
-        )
+        options = _unquote(str(ctx.get("expected", ""))).replace(" or ", ", ")
+        return f"value not allowed (got {describe(value)}, expected one of: {options})"
     if kind == "string_pattern_mismatch":
         expected = getattr(info, "description", None) or f"text matching {ctx.get('pattern')}"
         return f"wrong format (got {describe(value)}, expected {expected.rstrip('.')})"
@@ -178,8 +184,8 @@ def _message(err: ErrorDetails, owner: type[BaseModel] | None, info: Any, path: 
         return f"too large (got {describe(value)}, expected at most {ctx.get('le')})"
     if kind == "union_tag_invalid":
         return (
-            f"unknown {ctx.get('discriminator', 'kind')} "
-            f"(got {ctx.get('tag')!r}, expected one of: {ctx.get('expected_tags')})"
+            f"unknown {_unquote(str(ctx.get('discriminator', 'kind')))} "
+            f"(got {ctx.get('tag')!r}, expected one of: {_unquote(str(ctx.get('expected_tags')))})"
         )
     if kind == "union_tag_not_found":
         return (

@@ -37,10 +37,14 @@ class RegistryScan:
     path: str
     rows: int = 0
     sha256: str = ""
-    ids: set[str] = field(default_factory=set)
+    ids: dict[str, int] = field(default_factory=dict)
+    """Each id and the row it is on."""
     names: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     suppressed: int = 0
+    complete: bool = True
+    """False when a problem stopped the scan before the last row (a wrong header,
+    bytes that are not UTF-8): ids and the row count are then partial."""
 
     def problem(self, row: int, column: str, message: str) -> None:
         if len(self.problems) < MAX_PROBLEMS_PER_FILE:
@@ -112,7 +116,7 @@ def _id_problem(value: str, allow_registration_numbers: bool) -> str | None:
     problem = uscc_problem(value)
     if problem and len(value) == 15 and value.isdigit():
         problem += "; a 15-digit 注册号 is accepted only where the manifest sets allow_registration_numbers"
-    return problem
+    return f"invalid 统一社会信用代码 {value!r}: {problem}" if problem else None
 
 
 def _hashing_lines(raw: io.BufferedReader, digest: hashlib._Hash) -> Iterator[bytes]:
@@ -143,28 +147,28 @@ def scan_registry(manifest: TargetRegistry, csv_path: str, display_path: str) ->
     finally:
         raw.close()
     scan.sha256 = digest.hexdigest()
+    head: list[Problem] = []
     if scan.sha256 != manifest.sha256:
-        scan.problems.insert(
-            0,
+        head.append(
             Problem(
                 display_path,
                 0,
                 0,
                 "",
                 f"file's SHA-256 does not match the manifest (got {scan.sha256}, expected {manifest.sha256})",
-            ),
+            )
         )
-    if scan.rows != manifest.rows and not any("not UTF-8" in p.message for p in scan.problems):
-        scan.problems.insert(
-            0,
+    if scan.complete and scan.rows != manifest.rows:
+        head.append(
             Problem(
                 display_path,
                 0,
                 0,
                 "",
                 f"row count does not match the manifest (got {scan.rows}, expected {manifest.rows})",
-            ),
+            )
         )
+    scan.problems[:0] = head
     if scan.suppressed:
         scan.problems.append(
             Problem(display_path, 0, 0, "", f"... and {scan.suppressed} more problems in this file")
@@ -172,53 +176,67 @@ def scan_registry(manifest: TargetRegistry, csv_path: str, display_path: str) ->
     return scan
 
 
-def _decoded(lines: Iterator[bytes], scan: RegistryScan) -> Iterator[str]:
-    first = True
+class _NotUtf8(Exception):
+    def __init__(self, line_no: int, line: bytes, offset: int) -> None:
+        super().__init__(line_no)
+        self.line_no = line_no
+        self.line = line
+        self.offset = offset
+
+
+def _decoded(lines: Iterator[bytes]) -> Iterator[str]:
     for number, line in enumerate(lines, start=1):
-        if first:
-            first = False
-            if line.startswith(b"\xef\xbb\xbf"):
-                line = line[3:]  # noqa: PLW2901 - a BOM from Excel is accepted
+        if number == 1 and line.startswith(b"\xef\xbb\xbf"):
+            line = line[3:]  # noqa: PLW2901 - a BOM from Excel is accepted
         try:
             yield line.decode("utf-8")
         except UnicodeDecodeError as exc:
-            scan.problems.append(
-                Problem(
-                    scan.path,
-                    number,
-                    exc.start + 1,
-                    "",
-                    f"not UTF-8 text (got byte 0x{line[exc.start]:02x} on line {number}, "
-                    "expected UTF-8; in Excel choose 另存为 → CSV UTF-8)",
-                )
-            )
-            return
+            raise _NotUtf8(number, line, exc.start) from None
+
+
+def _not_utf8(scan: RegistryScan, exc: _NotUtf8, header: list[str] | None) -> None:
+    """Name the row and, when the header is known, the column of a non-UTF-8 byte."""
+    scan.complete = False
+    cells = next(csv.reader([exc.line.decode("utf-8", errors="replace")]), [])
+    column = "*"
+    if header is not None:
+        column = next((header[i] for i, cell in enumerate(cells) if "\ufffd" in cell and i < len(header)), "*")
+    scan.problem(
+        exc.line_no,
+        column,
+        f"not UTF-8 text (got byte 0x{exc.line[exc.offset]:02x}, expected UTF-8; "
+        "in Excel choose 另存为 → CSV UTF-8)",
+    )
 
 
 def _scan_rows(manifest: TargetRegistry, scan: RegistryScan, lines: Iterator[bytes]) -> None:
-    reader = csv.reader(_decoded(lines, scan), strict=True)
+    reader = csv.reader(_decoded(lines), strict=True)
     try:
         header = next(reader)
     except StopIteration:
-        if not scan.problems:
-            scan.problems.append(
-                Problem(scan.path, 0, 0, "", "file is empty (expected a header row)")
-            )
+        scan.complete = False
+        scan.problems.append(Problem(scan.path, 0, 0, "", "file is empty (expected a header row)"))
+        return
+    except _NotUtf8 as exc:
+        _not_utf8(scan, exc, None)
         return
     except csv.Error as exc:
-        scan.problems.append(Problem(scan.path, 1, 0, "", f"not valid CSV ({exc})"))
+        scan.complete = False
+        scan.problem(1, "*", f"not valid CSV ({exc})")
         return
     expected = [c.name for c in manifest.columns]
     if header != expected:
-        scan.problems.append(
-            Problem(
-                scan.path,
-                1,
-                0,
-                "",
-                f"header does not match the manifest's columns "
-                f"(got {','.join(header)}, expected {','.join(expected)})",
-            )
+        scan.complete = False
+        first = next(
+            (i for i, (a, b) in enumerate(zip(header, expected, strict=False)) if a != b),
+            min(len(header), len(expected)),
+        )
+        column = header[first] if first < len(header) else expected[first]
+        scan.problem(
+            1,
+            column,
+            f"header does not match the manifest's columns "
+            f"(got {','.join(header)}, expected {','.join(expected)})",
         )
         return
 
@@ -249,13 +267,14 @@ def _scan_rows(manifest: TargetRegistry, scan: RegistryScan, lines: Iterator[byt
                 scan.problem(
                     row_no,
                     manifest.id_column,
-                    f"duplicate id (got {code} again, expected each target once)",
+                    f"duplicate id (got {code} again, expected each target once; first at row {ids[code]})",
                 )
-            elif not is_uscc(code):
-                message = _id_problem(code, allow_reg)
-                if message:
-                    scan.problem(row_no, manifest.id_column, message)
-            ids.add(code)
+            else:
+                if not is_uscc(code):
+                    message = _id_problem(code, allow_reg)
+                    if message:
+                        scan.problem(row_no, manifest.id_column, message)
+                ids[code] = row_no
             names[code] = row[name_index]
             for i, name in required:
                 if not row[i]:
@@ -266,6 +285,9 @@ def _scan_rows(manifest: TargetRegistry, scan: RegistryScan, lines: Iterator[byt
                     message = check(value)
                     if message:
                         scan.problem(row_no, name, message)
+    except _NotUtf8 as exc:
+        _not_utf8(scan, exc, header)
     except csv.Error as exc:
+        scan.complete = False
         scan.problem(row_no + 1, "*", f"not valid CSV ({exc})")
     scan.rows = row_no - 1

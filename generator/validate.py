@@ -31,6 +31,7 @@ from .models import (
     Plan,
     Record,
     Result,
+    ResultCode,
     ResultCodeList,
     TargetRegistry,
     Task,
@@ -139,13 +140,14 @@ def validate(content: Content, progress: Callable[[str], None] | None = None) ->
             continue
         actual = Path(r.path).resolve().relative_to(content.root.resolve()).as_posix()
         if actual != expected:
+            expected = display_path(content.root / expected)
             add(
                 Problem(
                     r.path,
                     0,
                     0,
                     "",
-                    f"record is in the wrong place (got {actual}, expected {expected})",
+                    f"record is in the wrong place (got {r.path}, expected {expected})",
                 )
             )
 
@@ -298,7 +300,7 @@ def _check_version_chains(index: _Index, add: Callable[[Problem], None]) -> None
                                 "supersedes",
                                 f"does not match version {n - 1} "
                                 f"(got {r.record.supersedes}, expected {prev.digest}; "
-                                "was the earlier version edited? history is never overwritten)",
+                                f"was {prev.path} edited? history is never overwritten)",
                                 "supersedes",
                             )
                         )
@@ -332,6 +334,7 @@ def _check_plan(
         for i, d in enumerate(task.participants):
             need_department(r, d, f"{f}.participants[{i}]", *base, "participants", i)
         task_depts = {task.lead, *task.participants}
+        known_departments = index.ids("department")
         items: list[ChecklistItem] = []
         for i, ref in enumerate(task.items):
             where = (*base, "items", i)
@@ -375,7 +378,7 @@ def _check_plan(
             item = hit.record
             assert isinstance(item, ChecklistItem)
             items.append(item)
-            if item.department not in task_depts:
+            if task_depts <= known_departments and item.department not in task_depts:
                 add(
                     r.problem(
                         f"{f}.items[{i}]",
@@ -613,6 +616,12 @@ def _check_ratios(
                 )
 
 
+def _leaf_codes(node: ResultCode) -> list[str]:
+    if not node.children:
+        return [node.code]
+    return [code for child in node.children for code in _leaf_codes(child)]
+
+
 def _check_result(
     r: Loaded,
     result: Result,
@@ -648,7 +657,9 @@ def _check_result(
             )
         )
         return
-    if result.department not in {task.lead, *task.participants}:
+    departments = index.ids("department")
+    task_depts_known = {task.lead, *task.participants} <= departments
+    if task_depts_known and result.department not in {task.lead, *task.participants}:
         add(
             r.problem(
                 "department",
@@ -677,6 +688,9 @@ def _check_result(
         else None
     )
     task_items = set(task.items)
+    # A task citing an unknown item is reported on the plan; checking results
+    # against that list would only repeat the mistake.
+    task_items_known = all(index.get("checklist-item", ref) is not None for ref in task.items)
 
     def check_code(code: str, field_path: str, *path: str | int) -> None:
         if not flat:
@@ -696,7 +710,7 @@ def _check_result(
                 r.problem(
                     field_path,
                     f"use the most specific code (got {code!r} {node.label}, expected one of "
-                    f"its sub-codes: {', '.join(c.code for c in node.children)})",
+                    f"its most specific sub-codes: {', '.join(_leaf_codes(node))})",
                     *path,
                 )
             )
@@ -707,7 +721,7 @@ def _check_result(
         check_code(entry.result, f"{f}.result", *base, "result")
         for i, item in enumerate(entry.items):
             check_code(item.result, f"{f}.items[{i}].result", *base, "items", i, "result")
-            if item.item not in task_items:
+            if task_items_known and item.item not in task_items:
                 add(
                     r.problem(
                         f"{f}.items[{i}].item",
@@ -745,12 +759,12 @@ def _check_result(
                             i,
                         )
                     )
-        if scan is not None:
+        if scan is not None and scan.complete:
             if entry.target not in scan.ids:
                 add(
                     r.problem(
                         f"{f}.target",
-                        f"not in the task's registry snapshot (got {entry.target}, "
+                        f"not in the task's registry snapshot (got {entry.target!r}, "
                         f"expected a target of {task.scope.registry})",
                         *base,
                         "target",

@@ -17,6 +17,7 @@ map from each value's path to its position, which the validator uses to put
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,6 +68,8 @@ class Document:
     data: Any
     positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     key_positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    complete: bool = True
+    """False when a refused construct (an alias, a complex key) left a hole in ``data``."""
 
     def position(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
         """Line and column (1-based) of the value at ``path``, or of its
@@ -86,6 +89,9 @@ class _Builder:
     def __init__(self, path: str) -> None:
         self.path = path
         self.problems: list[Problem] = []
+        self.holes = False
+        """True when a refused construct left a value out (an alias, a complex key):
+        the data is then incomplete and is not checked against a model."""
         self.positions: dict[Path_, tuple[int, int]] = {}
         self.key_positions: dict[Path_, tuple[int, int]] = {}
 
@@ -170,6 +176,7 @@ def parse_yaml(text: str, path: str) -> tuple[Document | None, list[Problem]]:
         mark = (event.start_mark.line + 1, event.start_mark.column + 1)
         builder.positions[where] = mark
         if isinstance(event, AliasEvent):
+            builder.holes = True
             builder.problem(
                 event,
                 where,
@@ -196,11 +203,13 @@ def parse_yaml(text: str, path: str) -> tuple[Document | None, list[Problem]]:
                     builder.check_node(key_event, where)
                     key = key_event.value
                 elif isinstance(key_event, AliasEvent):
+                    builder.holes = True
                     builder.problem(
                         key_event, where, f"aliases are not allowed (got *{key_event.anchor})"
                     )
                     key = f"*{key_event.anchor}"
                 else:
+                    builder.holes = True
                     builder.problem(key_event, where, "keys must be text (got a collection)")
                     pos = _skip(events, pos - 1)
                     key = f"<complex key at line {key_mark[0]}>"
@@ -211,6 +220,8 @@ def parse_yaml(text: str, path: str) -> tuple[Document | None, list[Problem]]:
                         child,
                         "merge keys are not allowed (got <<, expected the fields written out)",
                     )
+                    build(child)  # parse and drop the merged value
+                    continue
                 if key in seen:
                     builder.problem(
                         key_event,
@@ -255,8 +266,20 @@ def parse_yaml(text: str, path: str) -> tuple[Document | None, list[Problem]]:
             Problem(path, line, col, "", f"top level must be a mapping (got {_kind(data)})")
         )
         return None, builder.problems
-    doc = Document(path, data, builder.positions, builder.key_positions)
-    return doc, builder.problems
+    doc = Document(path, data, builder.positions, builder.key_positions, not builder.holes)
+    return doc, _capped(builder.problems, path)
+
+
+MAX_PROBLEMS_PER_FILE = 20
+
+
+def _capped(problems: list[Problem], path: str) -> list[Problem]:
+    """At most ``MAX_PROBLEMS_PER_FILE`` problems, then a count of the rest
+    (an alias bomb would otherwise print one line per alias)."""
+    if len(problems) <= MAX_PROBLEMS_PER_FILE:
+        return problems
+    rest = len(problems) - MAX_PROBLEMS_PER_FILE
+    return [*problems[:MAX_PROBLEMS_PER_FILE], Problem(path, 0, 0, "", f"... and {rest} more problems of the same kinds in this file")]
 
 
 def _skip(events: list[Event], start: int) -> int:
@@ -284,20 +307,21 @@ def _kind(value: Any) -> str:
 
 def read_yaml_file(path: str, data: bytes | None = None) -> tuple[Document | None, list[Problem]]:
     """Read and parse a record file, refusing oversized and non-UTF-8 files."""
-    if data is None:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_YAML_BYTES + 1)
-    if len(data) > MAX_YAML_BYTES:
+    size = len(data) if data is not None else os.path.getsize(path)
+    if size > MAX_YAML_BYTES:
         return None, [
             Problem(
                 path,
                 0,
                 0,
                 "",
-                f"file is too large (got more than {MAX_YAML_BYTES} bytes, expected a record "
-                "under 8 MiB; registries belong in CSV with a manifest)",
+                f"file is too large (got {size:,} bytes, expected a record of at most "
+                f"{MAX_YAML_BYTES:,} bytes; registries belong in CSV with a manifest)",
             )
         ]
+    if data is None:
+        with open(path, "rb") as fh:
+            data = fh.read()
     text, problem = decode_utf8(data, path)
     if problem is not None:
         return None, [problem]
@@ -313,7 +337,8 @@ def decode_utf8(data: bytes, path: str) -> tuple[str, Problem | None]:
     except UnicodeDecodeError as exc:
         before = data[: exc.start]
         line = before.count(b"\n") + 1
-        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        # The column an editor shows: characters, not bytes, before the bad byte.
+        col = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", errors="replace")) + 1
         return "", Problem(
             path,
             line,
