@@ -39,10 +39,14 @@ def uscc_problem(code: str) -> str | None:
         return f"a USCC has 18 characters (got {len(code)})"
     if not _USCC_SHAPE.match(code):
         bad = next(ch for ch in code if ch not in _USCC_VALUE)
-        return f"character {bad!r} is not allowed in a USCC (I, O, S, V, Z and lower case never occur)"
+        return (
+            f"character {bad!r} is not allowed in a USCC (I, O, S, V, Z and lower case never occur)"
+        )
     expected = uscc_check_char(code[:17])
     if code[17] != expected:
-        return f"check character is wrong (got {code[17]!r}, expected {expected!r} per GB 32100-2015)"
+        return (
+            f"check character is wrong (got {code[17]!r}, expected {expected!r} per GB 32100-2015)"
+        )
     return None
 
 

@@ -24,9 +24,11 @@ so they can be used and tested without the command line.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import functools
+import math
 import os
 import re
 import shutil
@@ -54,26 +56,26 @@ from .canonical import file_sha256
 from .content import Loaded, display_path, load_record_file
 from .diagnostics import problems_from_validation
 from .errors import InputError, Problem
-from .models import (
-    ChecklistItem,
-    Department,
-    InspectorRegistry,
-    Record,
-    TargetRegistry,
-)
+from .models import ChecklistItem, Department, InspectorRegistry, Record, TargetRegistry
 from .registry import MAX_PROBLEMS_PER_FILE, scan_registry
 from .yamlsafe import Document
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 FORM_SHEET = "检查表"
-"""The name of the workbook sheet that holds the inspection form."""
+"""The workbook sheet that holds the inspection form."""
 HEADER_SEARCH_ROWS = 10
-"""The header is the first of this many rows that carries known labels (a title row above it is skipped)."""
+"""The header is the first row, among this many, with known labels (a title above is skipped)."""
+PROGRESS_EVERY = 100_000
+"""Rows between progress reports while streaming a registry."""
 MAX_ENUM_VALUES = 2000
 """An enum column with more distinct values than this is almost certainly free text."""
 EXCEL_ERRORS = frozenset(
     {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
+)
+SAVE_AS_UTF8 = (
+    "请在 Excel 中选择 另存为 → CSV UTF-8（逗号分隔）(*.csv) / "
+    "in Excel choose Save As → CSV UTF-8 (Comma delimited)"
 )
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _VERSION_FILE = re.compile(r"^v([1-9][0-9]{0,5})\.yaml$")
@@ -86,12 +88,29 @@ _DATE_TEXT = re.compile(
     r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+0{1,2}:00(?::00)?)?$"
 )
 _WHOLE = re.compile(r"^[0-9]+$")
-# What the strict reader (generator.yamlsafe) would not read back as text.
+_ROW_IN_MESSAGE = re.compile(r"(\b(?:at|on) row )([0-9]+)")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+_LICENCE = re.compile(r"^[A-Z0-9-]{6,32}$")
+# Text the strict reader (generator.yamlsafe) would not take back as text, and dates.
 _NOT_TEXT = re.compile(
     r"^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+"
     r"|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|\d{4}-\d{1,2}-\d{1,2}.*)$"
 )
+
+
+def _whole(path: str, message: str) -> Problem:
+    """A problem with a whole file, or with a command-line option."""
+    return Problem(path, 0, 0, "", message)
+
+
+def _cell(path: str, row: int, column: str, message: str) -> Problem:
+    """A problem at one row and column of a sheet."""
+    return Problem(path, row, 0, "", message, column=column)
+
+
+def _fail(path: str, message: str) -> InputError:
+    return InputError([_whole(path, message)])
 
 
 # ---------------------------------------------------------------------------
@@ -119,13 +138,13 @@ def cell_text(value: object) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
+        if not math.isfinite(value):
             raise CellError(f"not a number (got {value!r})")
         if value.is_integer():
             if abs(value) >= 1e15:
                 raise CellError(
-                    f"number too long to be exact (got {value:.15g}, expected text: "
-                    "set the column's format to 文本 (Text) in Excel and enter it again)"
+                    f"number too long to be exact (got {value:.15g}, expected text: set the "
+                    "column's format to 文本 (Text) in Excel and enter it again)"
                 )
             return str(int(value))
         return _plain(Decimal(repr(value)))
@@ -160,7 +179,8 @@ def parse_ratio(text: str) -> str:
     number = t[:-1] if percent else t
     if not _DECIMAL_TEXT.match(number):
         raise ValueError(
-            f"not a ratio (got {text!r}, expected a decimal such as 0.03 or a percentage such as 3%)"
+            f"not a ratio (got {text!r}, expected a decimal such as 0.03 "
+            "or a percentage such as 3%)"
         )
     value = Decimal(number)
     if percent:
@@ -199,14 +219,15 @@ def parse_legal_basis(text: str) -> list[dict[str, str]]:
     """
     out: list[dict[str, str]] = []
     for chunk in _BASIS_SEPARATORS.split(text):
-        for piece in _BEFORE_LAW.split(chunk.strip()):
-            piece = piece.strip().rstrip("。.，,、").strip()  # noqa: PLW2901 - cleaned in place
+        for raw in _BEFORE_LAW.split(chunk.strip()):
+            piece = raw.strip().rstrip("。.，,、").strip()
             if not piece:
                 continue
             m = _LAW.match(piece)
             if m is None:
                 raise ValueError(
-                    f"not a legal basis (got {piece!r}, expected 《法名》第X条, several separated by ；)"
+                    f"not a legal basis (got {piece!r}, expected 《法名》第X条, "
+                    "several separated by ；)"
                 )
             articles = m.group(2).strip().lstrip("：:").strip()
             if not articles:
@@ -222,6 +243,8 @@ def parse_legal_basis(text: str) -> list[dict[str, str]]:
 # ---------------------------------------------------------------------------
 # Tables: rows of raw cell values, from a workbook sheet, a CSV file or a list
 
+RowIter = Iterator[tuple[int, Sequence[object]]]
+
 
 @dataclass
 class Table:
@@ -229,57 +252,52 @@ class Table:
 
     name: str
     """How the sheet is named in messages: the file, plus ``[sheet]`` for a named sheet."""
-    rows: Iterator[tuple[int, Sequence[object]]]
+    rows: RowIter
+    hint: str = ""
+    """Said when no header is found, e.g. which other sheets there are."""
 
     @classmethod
     def from_rows(cls, name: str, rows: Iterable[Sequence[object]]) -> Table:
         """A table from in-memory rows; the first is row 1."""
         return cls(name, iter(list(enumerate(rows, start=1))))
 
+    def materialised(self) -> Table:
+        """The same table with its rows read into memory (for small sheets)."""
+        return Table(self.name, iter(list(self.rows)), self.hint)
+
 
 def _not_utf8(shown: str, line_no: int, raw: bytes, exc: UnicodeDecodeError) -> InputError:
     guess = ""
     try:
         raw.decode("gb18030")
-        guess = "; it looks like GBK/GB18030, the default of 另存为 → CSV (逗号分隔)"
+        guess = "; it looks like GBK/GB18030, what 另存为 → CSV (逗号分隔) writes"
     except UnicodeDecodeError:
         pass
-    return InputError(
-        [
-            Problem(
-                shown,
-                0,
-                0,
-                "",
-                f"not UTF-8 text (got byte 0x{raw[exc.start]:02x} on line {line_no}, expected UTF-8"
-                f"{guess}); 请在 Excel 中选择 另存为 → CSV UTF-8（逗号分隔）(*.csv) / "
-                "in Excel choose Save As → CSV UTF-8 (Comma delimited)",
-            )
-        ]
+    return _fail(
+        shown,
+        f"not UTF-8 text (got byte 0x{raw[exc.start]:02x} on line {line_no}, expected UTF-8"
+        f"{guess}); {SAVE_AS_UTF8}",
     )
 
 
 def _decoded_lines(raw: BinaryIO, shown: str) -> Iterator[str]:
     for line_no, line in enumerate(raw, start=1):
-        if line_no == 1 and line.startswith(b"\xef\xbb\xbf"):
-            line = line[3:]  # noqa: PLW2901 - the BOM Excel writes is accepted
+        text = line[3:] if line_no == 1 and line.startswith(b"\xef\xbb\xbf") else line
         try:
-            yield line.decode("utf-8")
+            yield text.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise _not_utf8(shown, line_no, line, exc) from None
+            raise _not_utf8(shown, line_no, text, exc) from None
 
 
-def _csv_rows(path: Path, shown: str) -> Iterator[tuple[int, Sequence[object]]]:
+def _csv_rows(path: Path, shown: str) -> RowIter:
     with open(path, "rb") as raw:
         reader = csv.reader(_decoded_lines(raw, shown))
         number = 0
         try:
-            for number, row in enumerate(reader, start=1):  # noqa: B007 - read after the loop
+            for number, row in enumerate(reader, start=1):
                 yield number, row
         except csv.Error as exc:
-            raise InputError(
-                [Problem(shown, number + 1, 0, "", f"not valid CSV ({exc})", column="*")]
-            ) from None
+            raise InputError([_cell(shown, number + 1, "*", f"not valid CSV ({exc})")]) from None
 
 
 class Source:
@@ -290,32 +308,21 @@ class Source:
         self.shown = display_path(path)
         self.kind: Literal["xlsx", "csv"]
         self._workbook: Any = None
-        self._open: list[Iterator[tuple[int, Sequence[object]]]] = []
+        self._open: list[RowIter] = []
         suffix = path.suffix.lower()
+        if not path.is_file():
+            raise _fail(self.shown, "file not found")
         if suffix == ".csv":
             self.kind = "csv"
-            if not path.is_file():
-                raise InputError([Problem(self.shown, 0, 0, "", "file not found")])
         elif suffix in (".xlsx", ".xlsm"):
             self.kind = "xlsx"
             self._workbook = _open_workbook(path, self.shown)
         else:
-            hint = (
-                "; 请另存为 Excel 工作簿 (.xlsx) / save it as .xlsx"
-                if suffix in (".xls", ".et")
-                else ""
-            )
-            raise InputError(
-                [
-                    Problem(
-                        self.shown,
-                        0,
-                        0,
-                        "",
-                        f"unsupported file type (got {suffix or 'no extension'!r}, "
-                        f"expected .xlsx or .csv){hint}",
-                    )
-                ]
+            hint = "; 请另存为 Excel 工作簿 (.xlsx) / save it as .xlsx" if suffix == ".xls" else ""
+            raise _fail(
+                self.shown,
+                f"unsupported file type (got {suffix or 'no extension'!r}, "
+                f"expected .xlsx or .csv){hint}",
             )
 
     def __enter__(self) -> Source:
@@ -351,94 +358,59 @@ class Source:
     def table(self, sheet: str | None = None, *, skip: str | None = None) -> Table:
         """A sheet of the workbook (the first one, passing over ``skip``, unless
         ``sheet`` is named), or the CSV file's rows."""
+        rows: RowIter
         if self.kind == "csv":
             if sheet is not None:
-                raise InputError(
-                    [
-                        Problem(
-                            self.shown, 0, 0, "", f"a CSV file has no sheets (got sheet {sheet!r})"
-                        )
-                    ]
-                )
+                raise _fail(self.shown, f"a CSV file has no sheets (got --sheet {sheet!r})")
             rows = _csv_rows(self.path, self.shown)
             self._open.append(rows)
             return Table(self.shown, rows)
         names = self.sheet_names
         if sheet is None:
-            candidates = [n for n in names if n != skip] or names
-            if not candidates:  # pragma: no cover - openpyxl refuses workbooks without sheets
-                raise InputError([Problem(self.shown, 0, 0, "", "the workbook has no sheets")])
-            chosen, shown = candidates[0], self.shown
+            chosen, shown = ([n for n in names if n != skip] or names)[0], self.shown
         elif sheet in names:
             chosen, shown = sheet, f"{self.shown}[{sheet}]"
         else:
-            raise InputError(
-                [
-                    Problem(
-                        self.shown,
-                        0,
-                        0,
-                        "",
-                        f"no such sheet (got {sheet!r}, expected one of: {', '.join(names)})",
-                    )
-                ]
+            raise _fail(
+                self.shown, f"no such sheet (got {sheet!r}, expected one of: {', '.join(names)})"
             )
         worksheet = self._workbook[chosen]
         worksheet.reset_dimensions()  # do not trust the stored size: read every cell there is
         rows = _sheet_rows(worksheet)
         self._open.append(rows)
-        return Table(shown, rows)
+        hint = ""
+        if len(names) > 1:
+            hint = f"; this sheet is {chosen!r}, the workbook has: {', '.join(names)} (choose with --sheet)"
+        return Table(shown, rows, hint)
 
 
 def _open_workbook(path: Path, shown: str) -> Any:
-    import openpyxl  # noqa: PLC0415 - only the Excel path needs it
-    from openpyxl.utils.exceptions import InvalidFileException  # noqa: PLC0415
+    import openpyxl  # only the Excel path needs it
+    from openpyxl.utils.exceptions import InvalidFileException
 
-    if not path.is_file():
-        raise InputError([Problem(shown, 0, 0, "", "file not found")])
     try:
         with warnings.catch_warnings():
             # Styles and extensions openpyxl cannot read do not matter for the values.
             warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl(\.|$)")
             return openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise InputError(
-            [
-                Problem(
-                    shown,
-                    0,
-                    0,
-                    "",
-                    f"not a readable Excel workbook ({exc}); 请另存为 Excel 工作簿 (.xlsx) / "
-                    "save it as an Excel workbook (.xlsx)",
-                )
-            ]
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise _fail(
+            shown,
+            f"not a readable Excel workbook ({exc}); 请另存为 Excel 工作簿 (.xlsx) / "
+            "save it as an Excel workbook (.xlsx)",
         ) from None
 
 
-def _sheet_rows(worksheet: Any) -> Iterator[tuple[int, Sequence[object]]]:
+def _sheet_rows(worksheet: Any) -> RowIter:
     yield from enumerate(worksheet.iter_rows(values_only=True), start=1)
 
 
 def _blank(cells: Sequence[object]) -> bool:
     for c in cells:
-        if c is None:
-            continue
-        if isinstance(c, str) and not c.strip():
+        if c is None or (isinstance(c, str) and not c.strip()):
             continue
         return False
     return True
-
-
-def open_form_table(path: Path) -> tuple[Source, Table]:
-    """The 检查表 from ``--form``: a CSV file, or a workbook's 检查表 (or first) sheet."""
-    source = Source(path)
-    try:
-        sheet = FORM_SHEET if source.has_sheet(FORM_SHEET) else None
-        return source, source.table(sheet)
-    except BaseException:
-        source.close()
-        raise
 
 
 # ---------------------------------------------------------------------------
@@ -456,109 +428,7 @@ class Spec:
 
 
 def _header_key(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
-    return re.sub(r"[\s*＊]+", "", text)
-
-
-@dataclass
-class Bound:
-    """Which column of a sheet holds which key."""
-
-    table: str
-    header_row: int
-    index: dict[str, int]
-    label: dict[str, str]
-    width: int
-    unnamed: frozenset[int] = frozenset()
-
-
-def bind_header(table: Table, specs: Sequence[Spec], *, what: str) -> Bound:
-    """Find the header row (the first with known labels, within the first
-    rows) and map each known label to its column. Unknown, repeated and
-    missing headers are errors."""
-    lookup: dict[str, str] = {}
-    for spec in specs:
-        for label in spec.labels:
-            lookup.setdefault(_header_key(label), spec.key)
-    header: Sequence[object] | None = None
-    header_row = 0
-    for number, cells in table.rows:
-        texts = [_header_text(c) for c in cells]
-        hits = sum(1 for t in texts if _header_key(t) in lookup)
-        if hits >= min(2, len(specs)):
-            header, header_row = cells, number
-            break
-        if number >= HEADER_SEARCH_ROWS:
-            break
-    expected = "、".join(s.labels[0] for s in specs if s.required)
-    if header is None:
-        raise InputError(
-            [
-                Problem(
-                    table.name,
-                    0,
-                    0,
-                    "",
-                    f"no header row found in the first {HEADER_SEARCH_ROWS} rows "
-                    f"(expected a row of {what} headers: {expected})",
-                )
-            ]
-        )
-    problems: list[Problem] = []
-    index: dict[str, int] = {}
-    label: dict[str, str] = {}
-    unnamed: set[int] = set()
-    known = "、".join(s.labels[0] for s in specs)
-    for i, cell in enumerate(header):
-        text = _header_text(cell)
-        if not text:
-            unnamed.add(i)
-            continue
-        key = lookup.get(_header_key(text))
-        if key is None:
-            problems.append(
-                Problem(
-                    table.name,
-                    header_row,
-                    0,
-                    "",
-                    f"unknown column (got {text!r}, expected one of: {known})",
-                    column=text,
-                )
-            )
-            continue
-        if key in index:
-            problems.append(
-                Problem(
-                    table.name,
-                    header_row,
-                    0,
-                    "",
-                    f"the same column twice (got {text!r}, also {label[key]!r} "
-                    f"in column {_column_letter(index[key])})",
-                    column=text,
-                )
-            )
-            continue
-        index[key] = i
-        label[key] = text
-    for spec in specs:
-        if spec.required and spec.key not in index:
-            problems.append(
-                Problem(
-                    table.name,
-                    header_row,
-                    0,
-                    "",
-                    f"required column is missing (expected a column headed {spec.labels[0]})",
-                    column=spec.labels[0],
-                )
-            )
-    if problems:
-        raise InputError(problems)
-    for spec in specs:
-        label.setdefault(spec.key, spec.labels[0])
-    return Bound(table.name, header_row, index, label, len(header), frozenset(unnamed))
+    return re.sub(r"[\s*]+", "", unicodedata.normalize("NFKC", text))
 
 
 def _header_text(cell: object) -> str:
@@ -577,6 +447,84 @@ def _column_letter(index: int) -> str:
     return letters
 
 
+@dataclass
+class Bound:
+    """Which column of a sheet holds which key."""
+
+    table: str
+    header_row: int
+    index: dict[str, int]
+    label: dict[str, str]
+    """Key -> the header as written (or the spec's first label when the column is absent)."""
+    width: int
+    unnamed: frozenset[int] = frozenset()
+
+
+def bind_header(table: Table, specs: Sequence[Spec], *, what: str) -> Bound:
+    """Find the header row (the first with known labels, within the first
+    rows) and map each known label to its column. Unknown, repeated and
+    missing headers are errors."""
+    lookup: dict[str, str] = {}
+    for spec in specs:
+        for synonym in spec.labels:
+            lookup.setdefault(_header_key(synonym), spec.key)
+    header: Sequence[object] | None = None
+    header_row = 0
+    for number, cells in table.rows:
+        hits = sum(1 for c in cells if _header_key(_header_text(c)) in lookup)
+        if hits >= min(2, len(specs)):
+            header, header_row = cells, number
+            break
+        if number >= HEADER_SEARCH_ROWS:
+            break
+    if header is None:
+        expected = "、".join(s.labels[0] for s in specs if s.required)
+        raise _fail(
+            table.name,
+            f"no header row found in the first {HEADER_SEARCH_ROWS} rows "
+            f"(expected a row of {what} headers: {expected}){table.hint}",
+        )
+    problems: list[Problem] = []
+    index: dict[str, int] = {}
+    labels: dict[str, str] = {}
+    unnamed: set[int] = set()
+    known = "、".join(s.labels[0] for s in specs)
+    for i, cell in enumerate(header):
+        text = _header_text(cell)
+        if not text:
+            unnamed.add(i)
+            continue
+        key = lookup.get(_header_key(text))
+        if key is None:
+            message = f"unknown column (got {text!r}, expected one of: {known})"
+            problems.append(_cell(table.name, header_row, text, message))
+        elif key in index:
+            message = (
+                f"the same column twice (got {text!r}, also {labels[key]!r} "
+                f"in column {_column_letter(index[key])})"
+            )
+            problems.append(_cell(table.name, header_row, text, message))
+        else:
+            index[key] = i
+            labels[key] = text
+    for spec in specs:
+        if spec.required and spec.key not in index:
+            message = f"required column is missing (expected a column headed {spec.labels[0]})"
+            problems.append(_cell(table.name, header_row, spec.labels[0], message))
+    if problems:
+        raise InputError(problems)
+    for spec in specs:
+        labels.setdefault(spec.key, spec.labels[0])
+    return Bound(table.name, header_row, index, labels, len(header), frozenset(unnamed))
+
+
+def data_rows(table: Table) -> RowIter:
+    """The rows left in ``table`` (after its header), blank rows skipped."""
+    for number, cells in table.rows:
+        if not _blank(cells):
+            yield number, cells
+
+
 # ---------------------------------------------------------------------------
 # Problems, rows and model errors
 
@@ -591,6 +539,8 @@ class Sink:
         self._cells: set[tuple[str, int, str]] = set()
 
     def add(self, problem: Problem, *, unless_known: bool = False) -> None:
+        """Keep a problem; with ``unless_known``, only when its cell has none yet
+        (so a model error does not repeat what a cell check already said)."""
         where = (problem.path, problem.line, problem.column)
         if unless_known and where in self._cells:
             return
@@ -600,17 +550,12 @@ class Sink:
             return
         self.items.append(problem)
 
-    def __bool__(self) -> bool:
-        return bool(self.items)
-
     def raise_if_any(self) -> None:
         if not self.items:
             return
         items = sorted(self.items, key=lambda p: (p.path, p.line))
         if self.suppressed:
-            items.append(
-                Problem(items[0].path, 0, 0, "", f"... and {self.suppressed} more problems")
-            )
+            items.append(_whole(items[0].path, f"... and {self.suppressed} more problems"))
         raise InputError(items)
 
 
@@ -628,6 +573,7 @@ class Row:
         return key in self.bound.index
 
     def text(self, key: str) -> str:
+        """The cell's text, "" when blank, absent or unreadable (which is reported)."""
         if key in self._text:
             return self._text[key]
         i = self.bound.index.get(key)
@@ -644,57 +590,37 @@ class Row:
         value = self.text(key)
         if value:
             return value
-        self.problem(key, "required cell is empty (expected a value)")
+        self.problem(key, "required cell is empty (expected a value)", unless_known=True)
         return None
 
     def optional(self, key: str) -> str | None:
         return self.text(key) or None
 
     def problem(self, key: str, message: str, *, unless_known: bool = False) -> None:
+        column = self.bound.label.get(key, key)
         self.sink.add(
-            Problem(
-                self.bound.table,
-                self.number,
-                0,
-                "",
-                message,
-                column=self.bound.label.get(key, key),
-            ),
-            unless_known=unless_known,
+            _cell(self.bound.table, self.number, column, message), unless_known=unless_known
         )
 
     def check_unnamed(self) -> None:
         """A value in a column without a header would be lost: refuse it."""
-        for i in range(len(self.cells)):
-            if (i in self.bound.unnamed or i >= self.bound.width) and not _blank((self.cells[i],)):
-                self.sink.add(
-                    Problem(
-                        self.bound.table,
-                        self.number,
-                        0,
-                        "",
-                        "value in a column without a header (expected a header for every column "
-                        "with data, or an empty cell)",
-                        column=_column_letter(i),
-                    )
+        for i, value in enumerate(self.cells):
+            if (i in self.bound.unnamed or i >= self.bound.width) and not _blank((value,)):
+                message = (
+                    "value in a column without a header (expected a header for every column "
+                    "with data, or an empty cell)"
                 )
-
-
-def data_rows(table: Table, bound: Bound) -> Iterator[tuple[int, Sequence[object]]]:
-    """The rows after the header, blank rows skipped."""
-    for number, cells in table.rows:
-        if not _blank(cells):
-            yield number, cells
+                self.sink.add(_cell(self.bound.table, self.number, _column_letter(i), message))
 
 
 PathParts = list[str | int]
 
 
 def _parts(dotted: str) -> PathParts:
-    out: PathParts = []
-    for piece in re.findall(r"\[\d+\]|[^.\[\]]+", dotted):
-        out.append(int(piece[1:-1]) if piece.startswith("[") else piece)
-    return out
+    return [
+        int(piece[1:-1]) if piece.startswith("[") else piece
+        for piece in re.findall(r"\[\d+\]|[^.\[\]]+", dotted)
+    ]
 
 
 def model_errors(
@@ -726,32 +652,15 @@ class Departments:
                 if loaded is not None and not problems and isinstance(loaded.record, Department):
                     by_id[loaded.record.id] = loaded.record
                 elif path.stem == own:
-                    raise InputError(
-                        [
-                            *problems,
-                            Problem(
-                                display_path(path),
-                                0,
-                                0,
-                                "",
-                                "the department record cannot be read (fix it before importing)",
-                            ),
-                        ]
-                    )
+                    message = "the department record cannot be read (fix it before importing)"
+                    raise InputError([*problems, _whole(display_path(path), message)])
         own_path = directory / f"{own}.yaml"
         if own not in by_id or not own_path.is_file():
             known = ", ".join(sorted(by_id)) or "none defined"
-            raise InputError(
-                [
-                    Problem(
-                        display_path(own_path),
-                        0,
-                        0,
-                        "",
-                        f"unknown department (got --department {own!r}, expected one of: {known}; "
-                        f"create {display_path(own_path)} first)",
-                    )
-                ]
+            raise _fail(
+                display_path(own_path),
+                f"unknown department (got --department {own!r}, expected one of: {known}; "
+                f"create {display_path(own_path)} first)",
             )
         return cls(by_id)
 
@@ -779,11 +688,10 @@ class Departments:
 
 @dataclass
 class Built:
-    """A record built from a source row (or a whole file)."""
+    """A record built from a source row."""
 
     record: Record
     row: int
-    """The source row it came from (0 for a whole-file record)."""
 
 
 @dataclass
@@ -794,7 +702,6 @@ class Planned:
     """Path relative to the content directory."""
     record: Record
     status: Literal["new", "updated", "unchanged"]
-    previous: Loaded | None = None
 
 
 def latest_version(directory: Path, kind: type[Record]) -> Loaded | None:
@@ -811,31 +718,13 @@ def latest_version(directory: Path, kind: type[Record]) -> Loaded | None:
     loaded, problems = load_record_file(versions[number])
     shown = display_path(versions[number])
     if loaded is None or problems:
-        raise InputError(
-            [
-                *problems,
-                Problem(
-                    shown,
-                    0,
-                    0,
-                    "",
-                    "the latest version cannot be read, so no new version can follow it "
-                    "(fix it first)",
-                ),
-            ]
-        )
+        message = "the latest version cannot be read, so no version can follow it (fix it first)"
+        raise InputError([*problems, _whole(shown, message)])
     if not isinstance(loaded.record, kind) or loaded.record.version != number:
-        raise InputError(
-            [
-                Problem(
-                    shown,
-                    0,
-                    0,
-                    "",
-                    f"not version {number} of a {kind.KIND} record "
-                    f"(got {loaded.record.KIND} version {loaded.record.version})",
-                )
-            ]
+        raise _fail(
+            shown,
+            f"not version {number} of a {kind.KIND} record "
+            f"(got {loaded.record.KIND} version {loaded.record.version})",
         )
     return loaded
 
@@ -857,17 +746,18 @@ def changed_fields(a: Record, b: Record) -> list[str]:
 
 
 def next_version(record: Record, previous: Loaded, **extra: Any) -> Record:
-    """``record`` as the version after ``previous``: version N+1, supersedes its digest."""
+    """``record`` as the version after ``previous``: version N+1, superseding its digest."""
     data = record_data(record)
     data["version"] = previous.record.version + 1
     data["supersedes"] = previous.digest
     data.update(extra)
-    return type(record).model_validate(_ordered(type(record), data))
+    order = [info.alias or name for name, info in type(record).model_fields.items()]
+    return type(record).model_validate({k: data[k] for k in order if k in data})
 
 
 def record_data(record: Record) -> dict[str, Any]:
     """The record as plain data in model field order, without nulls (except
-    those that say something, like a 重点 item's ``ratio.max``)."""
+    one that says something: a 重点 item's ``ratio.max``, no cap)."""
     data = record.model_dump(by_alias=True, mode="json")
     return _prune(data, keep={("ratio", "max")}, at=())  # type: ignore[no-any-return]
 
@@ -882,11 +772,6 @@ def _prune(value: Any, keep: set[tuple[str, ...]], at: tuple[str, ...]) -> Any:
     if isinstance(value, list):
         return [_prune(v, keep, at) for v in value]
     return value
-
-
-def _ordered(model: type[Record], data: dict[str, Any]) -> dict[str, Any]:
-    order = [info.alias or name for name, info in model.model_fields.items()]
-    return {k: data[k] for k in order if k in data}
 
 
 # ---------------------------------------------------------------------------
@@ -904,7 +789,6 @@ def dump_yaml(data: dict[str, Any], source_name: str) -> str:
     representer.ignore_aliases = lambda _data: True
     representer.add_representer(type(None), _represent_null)
     node = _commented(data)
-    assert isinstance(node, CommentedMap)
     safe_name = re.sub(r"[\x00-\x1f\x7f]", "?", source_name)
     node.yaml_set_start_comment(f"由 {safe_name} 导入 / imported from {safe_name}")
     out = StringIO()
@@ -973,19 +857,11 @@ class Staging:
         shown = display_path(self.content_dir.joinpath(*rel.parts))
         loaded, problems = load_record_file(target, shown)
         if loaded is None or problems or loaded.signed != data:
-            raise InputError(
-                [
-                    *problems,
-                    Problem(
-                        shown,
-                        0,
-                        0,
-                        "",
-                        "internal error: the written file does not read back as written "
-                        "(nothing was written; please report this)",
-                    ),
-                ]
+            message = (
+                "internal error: the written file does not read back as written "
+                "(nothing was written; please report this)"
             )
+            raise InputError([*problems, _whole(shown, message)])
         self.add(rel)
         return loaded
 
@@ -998,12 +874,7 @@ class Staging:
         ]
         clashes = [dst for _, dst in moves if dst.exists()]
         if clashes:
-            raise InputError(
-                [
-                    Problem(display_path(dst), 0, 0, "", "file already exists (never overwritten)")
-                    for dst in clashes
-                ]
-            )
+            raise InputError([_exists(dst) for dst in clashes])
         placed: list[Path] = []
         made: list[Path] = []
         try:
@@ -1015,46 +886,46 @@ class Staging:
             for dst in reversed(placed):
                 dst.unlink(missing_ok=True)
             for directory in reversed(made):
-                try:
+                with contextlib.suppress(OSError):
                     directory.rmdir()
-                except OSError:
-                    pass
             raise
         return placed
 
 
+def _exists(path: Path) -> Problem:
+    return _whole(display_path(path), "file already exists (versions are never overwritten)")
+
+
 def _make_dirs(directory: Path) -> list[Path]:
+    """Create ``directory`` and its missing parents; return the ones created, outermost first."""
     missing: list[Path] = []
     probe = directory
     while not probe.exists():
         missing.append(probe)
         probe = probe.parent
-    for d in reversed(missing):
+    missing.reverse()
+    for d in missing:
         d.mkdir()
-    return list(reversed(missing))
+    return missing
 
 
 def _move_new(src: Path, dst: Path) -> None:
     """Move ``src`` to ``dst``, failing if ``dst`` exists (a hard link is
-    atomic about that; without hard links, check then rename)."""
+    atomic about that; where hard links are not supported, check then rename)."""
     try:
         os.link(src, dst)
     except FileExistsError:
-        raise InputError(
-            [Problem(display_path(dst), 0, 0, "", "file already exists (never overwritten)")]
-        ) from None
+        raise InputError([_exists(dst)]) from None
     except OSError:
         if dst.exists():
-            raise InputError(
-                [Problem(display_path(dst), 0, 0, "", "file already exists (never overwritten)")]
-            ) from None
+            raise InputError([_exists(dst)]) from None
         os.replace(src, dst)
         return
     src.unlink()
 
 
 # ---------------------------------------------------------------------------
-# Summaries
+# Summaries and options
 
 
 @dataclass
@@ -1073,52 +944,52 @@ class Summary:
         labels = {"new": "新增 / new", "updated": "新版本 / new version"}
         verb = "将写入 / would write" if self.dry_run else "已写入 / wrote"
         out = [f"{verb}: {path}（{labels.get(status, status)}）" for path, status in self.files]
-        for ref in self.unchanged:
-            out.append(f"未变，跳过 / unchanged, skipped: {ref}")
+        out.extend(f"未变，跳过 / unchanged, skipped: {ref}" for ref in self.unchanged)
         out.extend(self.notes)
-        written = len(self.files)
+        n, same = len(self.files), len(self.unchanged)
         if self.dry_run:
             out.append(
-                f"试运行：{self.what_zh}校验通过，将写入 {written} 个文件，未写入任何文件。 / "
-                f"Dry run: the {self.what_en} are valid; {written} file(s) would be written, "
-                "nothing was written."
+                f"试运行：{self.what_zh}校验通过，将写入 {n} 个文件，实际未写入。 / "
+                f"Dry run: the {self.what_en} passed validation; {n} file(s) would be written, none was."
             )
         else:
             out.append(
-                f"导入完成：{self.what_zh}，写入 {written} 个文件，{len(self.unchanged)} 项未变。 / "
-                f"Imported the {self.what_en}: {written} file(s) written, "
-                f"{len(self.unchanged)} unchanged."
+                f"导入完成：{self.what_zh}，写入 {n} 个文件，{same} 项未变。 / "
+                f"Imported the {self.what_en}: {n} file(s) written, {same} unchanged."
             )
         return out
 
 
 def _check_id(value: str, option: str) -> None:
     if not _ID.match(value):
-        raise InputError(
-            [
-                Problem(
-                    option,
-                    0,
-                    0,
-                    "",
-                    f"not an identifier (got {value!r}, expected letters, digits, '.', '_' "
-                    "and '-', starting with a letter or digit)",
-                )
-            ]
+        raise _fail(
+            option,
+            f"not an identifier (got {value!r}, expected letters, digits, '.', '_' and '-', "
+            "starting with a letter or digit)",
         )
 
 
 def _check_date_option(value: str, option: str) -> str:
-    value = normalise_date(value)
+    value = normalise_date(value.strip())
     try:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            raise ValueError
+            raise ValueError(value)
         dt.date.fromisoformat(value)
     except ValueError:
-        raise InputError(
-            [Problem(option, 0, 0, "", f"not a date (got {value!r}, expected YYYY-MM-DD)")]
-        ) from None
+        raise _fail(option, f"not a date (got {value!r}, expected YYYY-MM-DD)") from None
     return value
+
+
+def _check_owner(previous: Loaded | None, registry_id: str, department: str) -> None:
+    if previous is None:
+        return
+    owner = getattr(previous.record, "department", department)
+    if owner != department:
+        raise _fail(
+            previous.path,
+            f"registry {registry_id} belongs to another department "
+            f"(got --department {department!r}, expected {owner!r})",
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -1148,9 +1019,9 @@ FORM_SPECS: tuple[Spec, ...] = (
     Spec("qid", ("问题编号",)),
     Spec("text", ("检查内容", "检查问题")),
     Spec("basis", ("检查依据",)),
-    Spec("findings", ("可能结果", "检查结果")),
+    Spec("findings", ("可能结果",)),
 )
-_ITEM_FIELD_KEYS: dict[str, str] = {
+_ITEM_KEYS: dict[str, str] = {
     "id": "seq",
     "seq": "seq",
     "name": "name",
@@ -1166,10 +1037,9 @@ _ITEM_FIELD_KEYS: dict[str, str] = {
     "publication": "publication",
     "expertise": "expertise",
     "effective_from": "effective",
-    "form": "seq",
 }
-_RATIO_FIELD_KEYS = {"min": "ratio_min", "max": "ratio_max", "override_reason": "reason"}
-_QUESTION_FIELD_KEYS = {"id": "qid", "text": "text", "legal_basis": "basis", "findings": "findings"}
+_RATIO_KEYS = {"min": "ratio_min", "max": "ratio_max", "override_reason": "reason"}
+_QUESTION_KEYS = {"id": "qid", "text": "text", "legal_basis": "basis", "findings": "findings"}
 
 
 def _positive_int(row: Row, key: str) -> int | None:
@@ -1200,16 +1070,11 @@ class _Question:
 
 
 def build_checklist(
-    main: Table,
-    form: Table,
-    *,
-    department: str,
-    prefix: str,
-    departments: Departments,
+    main: Table, form: Table, *, department: str, prefix: str, departments: Departments
 ) -> list[Built]:
     """The 附件2 rows and the 检查表 rows as validated checklist items (version 1).
 
-    Raises ``InputError`` with every problem, each at its row and column.
+    Raises ``InputError`` with every problem, each at its sheet, row and column.
     """
     sink = Sink()
     bound = bind_header(main, CHECKLIST_SPECS, what="附件2 checklist")
@@ -1217,7 +1082,7 @@ def build_checklist(
 
     items: list[tuple[Row, dict[str, Any]]] = []
     first_row: dict[int, int] = {}
-    for number, cells in data_rows(main, bound):
+    for number, cells in data_rows(main):
         row = Row(bound, number, cells, sink)
         row.check_unnamed()
         data = _item_data(row, department, prefix, departments)
@@ -1232,34 +1097,38 @@ def build_checklist(
         items.append((row, data))
 
     questions: dict[int, list[_Question]] = {}
-    for number, cells in data_rows(form, form_bound):
+    for number, cells in data_rows(form):
         row = Row(form_bound, number, cells, sink)
         row.check_unnamed()
         seq = _positive_int(row, "seq")
+        qid = row.required("qid")
+        if qid is not None and not _ID.match(qid):
+            row.problem(
+                "qid",
+                f"not a question id (got {qid!r}, expected letters, digits, '.', '_' or '-', such as Q1)",
+            )
         question = {
-            "id": row.required("qid"),
+            "id": qid,
             "text": row.required("text"),
             "legal_basis": _basis(row, "basis"),
             "findings": split_list(row.required("findings") or ""),
         }
-        qid = question["id"]
         if seq is None:
             continue
         if seq not in first_row:
+            known = ", ".join(map(str, sorted(first_row))) or "none"
             row.problem(
                 "seq",
-                f"no item with this 序号 in {main.name} (got {seq}, expected one of: "
-                f"{', '.join(map(str, sorted(first_row))) or 'none'})",
+                f"no item with this 序号 in {main.name} (got {seq}, expected one of: {known})",
             )
             continue
         siblings = questions.setdefault(seq, [])
-        if qid is not None:
-            for q in siblings:
-                if q.data["id"] == qid:
-                    row.problem(
-                        "qid",
-                        f"duplicate 问题编号 for item {seq} (got {qid!r} again, first at row {q.row})",
-                    )
+        for q in siblings:
+            if qid is not None and q.data["id"] == qid:
+                row.problem(
+                    "qid",
+                    f"duplicate 问题编号 in item {seq} (got {qid!r} again, first at row {q.row})",
+                )
         siblings.append(_Question(number, question))
 
     built: list[Built] = []
@@ -1277,7 +1146,7 @@ def build_checklist(
             record = ChecklistItem.model_validate(data)
         except ValidationError as exc:
             for path, message in model_errors(exc, ChecklistItem, data):
-                _item_problem(row, own, form_bound, path, message, sink)
+                _item_problem(row, path, message, questions=own, form_bound=form_bound)
             continue
         built.append(Built(record, row.number))
     sink.raise_if_any()
@@ -1290,16 +1159,14 @@ def _item_data(row: Row, department: str, prefix: str, departments: Departments)
     if category is not None:
         category = re.sub(r"(?:检查)?事项$", "", category)
     ratio: dict[str, Any] = {}
-    for key, name in (("ratio_min", "min"), ("ratio_max", "max")):
+    for key, bound_name in (("ratio_min", "min"), ("ratio_max", "max")):
         text = row.required(key) if key == "ratio_min" else row.optional(key)
-        if text is None:
-            ratio[name] = None
-            continue
-        try:
-            ratio[name] = parse_ratio(text)
-        except ValueError as exc:
-            row.problem(key, str(exc))
-            ratio[name] = None
+        ratio[bound_name] = None
+        if text is not None:
+            try:
+                ratio[bound_name] = parse_ratio(text)
+            except ValueError as exc:
+                row.problem(key, str(exc))
     ratio["override_reason"] = row.optional("reason")
     joint: list[str] = []
     for token in split_list(row.text("joint")):
@@ -1319,7 +1186,7 @@ def _item_data(row: Row, department: str, prefix: str, departments: Departments)
     effective = row.required("effective")
     return {
         "_type": "checklist-item/v1",
-        "id": f"{prefix}-{seq if seq is not None else 0:03d}",
+        "id": f"{prefix}-{seq or 0:03d}",
         "version": 1,
         "department": department,
         "seq": seq,
@@ -1341,35 +1208,20 @@ def _item_data(row: Row, department: str, prefix: str, departments: Departments)
 
 
 def _item_problem(
-    row: Row,
-    questions: list[_Question],
-    form_bound: Bound,
-    path: PathParts,
-    message: str,
-    sink: Sink,
+    row: Row, path: PathParts, message: str, *, questions: list[_Question], form_bound: Bound
 ) -> None:
     """Place a model error on the item's row, or on its question's row in the 检查表."""
     top = path[0] if path else ""
     if top == "form" and len(path) >= 3 and isinstance(path[2], int) and path[2] < len(questions):
-        question = questions[path[2]]
-        sub = path[3] if len(path) > 3 else ""
-        key = _QUESTION_FIELD_KEYS.get(str(sub), "qid")
-        sink.add(
-            Problem(
-                form_bound.table,
-                question.row,
-                0,
-                "",
-                message,
-                column=form_bound.label.get(key, key),
-            ),
-            unless_known=True,
-        )
+        key = _QUESTION_KEYS.get(str(path[3]) if len(path) > 3 else "", "qid")
+        column = form_bound.label.get(key, key)
+        problem = _cell(form_bound.table, questions[path[2]].row, column, message)
+        row.sink.add(problem, unless_known=True)
         return
     if top == "ratio":
-        key = _RATIO_FIELD_KEYS.get(str(path[1]) if len(path) > 1 else "min", "ratio_min")
+        key = _RATIO_KEYS.get(str(path[1]) if len(path) > 1 else "min", "ratio_min")
     else:
-        key = _ITEM_FIELD_KEYS.get(str(top), "seq")
+        key = _ITEM_KEYS.get(str(top), "seq")
     row.problem(key, message, unless_known=True)
 
 
@@ -1383,44 +1235,43 @@ def plan_checklist(
         item = b.record
         assert isinstance(item, ChecklistItem)
         rel_dir = PurePosixPath("checklist", item.department, item.id)
+        elsewhere = sorted(
+            p.parent.name
+            for p in (content_dir / "checklist").glob(f"*/{item.id}")
+            if p.is_dir() and p.parent.name != item.department
+        )
+        if elsewhere:
+            message = (
+                f"item id {item.id} is already used by department {', '.join(elsewhere)} "
+                "(expected another --prefix)"
+            )
+            sink.add(_cell(source, b.row, "*", message))
+            continue
         previous = latest_version(content_dir.joinpath(*rel_dir.parts), ChecklistItem)
         if previous is None:
             out.append(Planned(rel_dir / "v1.yaml", item, "new"))
             continue
-        if same_content(previous.record, item):
-            out.append(
-                Planned(
-                    rel_dir / f"v{previous.record.version}.yaml",
-                    previous.record,
-                    "unchanged",
-                    previous,
-                )
-            )
-            continue
         n = previous.record.version
-        fields = ", ".join(changed_fields(previous.record, item))
+        if same_content(previous.record, item):
+            out.append(Planned(rel_dir / f"v{n}.yaml", previous.record, "unchanged"))
+            continue
         if change_note is None:
-            sink.add(
-                Problem(
-                    source,
-                    b.row,
-                    0,
-                    "",
-                    f"item {item.id} differs from its version {n} in {previous.path} "
-                    f"(changed: {fields}); writing version {n + 1} needs "
-                    '--change-note "what changed" (修改说明)',
-                    column="*",
-                )
+            fields = ", ".join(changed_fields(previous.record, item))
+            message = (
+                f"item {item.id} differs from its version {n} in {previous.path} "
+                f"(changed: {fields}); writing version {n + 1} needs "
+                '--change-note "what changed" (修改说明)'
             )
+            sink.add(_cell(source, b.row, "*", message))
             continue
         try:
             record = next_version(item, previous, change_note=change_note)
         except ValidationError as exc:
             data = record_data(item) | {"change_note": change_note}
             for path, message in model_errors(exc, ChecklistItem, data):
-                sink.add(Problem("--change-note", 0, 0, ".".join(map(str, path)), message))
+                sink.add(_whole("--change-note", f"{'.'.join(map(str, path))}: {message}"))
             continue
-        out.append(Planned(rel_dir / f"v{n + 1}.yaml", record, "updated", previous))
+        out.append(Planned(rel_dir / f"v{n + 1}.yaml", record, "updated"))
     sink.raise_if_any()
     return out
 
@@ -1441,36 +1292,25 @@ def import_checklist(
     _check_id(prefix, "--prefix")
     departments = Departments.load(content_dir, department)
     with Source(path) as source:
-        main = source.table(sheet, skip=FORM_SHEET)
-        main = Table(main.name, iter(list(main.rows)))
+        main = source.table(sheet, skip=FORM_SHEET).materialised()
         if form_path is not None:
-            form_source, form = open_form_table(form_path)
-            with form_source:
-                form = Table(form.name, iter(list(form.rows)))
+            with Source(form_path) as form_source:
+                form_sheet = FORM_SHEET if form_source.has_sheet(FORM_SHEET) else None
+                form = form_source.table(form_sheet).materialised()
         elif source.has_sheet(FORM_SHEET):
-            form = source.table(FORM_SHEET)
-            form = Table(form.name, iter(list(form.rows)))
+            form = source.table(FORM_SHEET).materialised()
         else:
             where = f"a sheet named {FORM_SHEET}" if source.kind == "xlsx" else "--form FORM.csv"
-            raise InputError(
-                [
-                    Problem(
-                        source.shown,
-                        0,
-                        0,
-                        "",
-                        f"no inspection form (检查表) found (expected {where} with the columns "
-                        f"{'、'.join(s.labels[0] for s in FORM_SPECS)})",
-                    )
-                ]
+            columns = "、".join(s.labels[0] for s in FORM_SPECS)
+            raise _fail(
+                source.shown,
+                f"no inspection form (检查表) found (expected {where} with the columns {columns})",
             )
     built = build_checklist(
         main, form, department=department, prefix=prefix, departments=departments
     )
     if not built:
-        raise InputError(
-            [Problem(main.name, 0, 0, "", "no items found (expected rows under the header)")]
-        )
+        raise _fail(main.name, "no items found (expected rows under the header)")
     planned = plan_checklist(built, content_dir, source=main.name, change_note=change_note)
     summary = Summary("抽查事项清单", "checklist items", dry_run)
     with Staging(content_dir) as staging:
@@ -1482,6 +1322,17 @@ def import_checklist(
             summary.files.append((display_path(content_dir.joinpath(*p.rel.parts)), p.status))
         if not dry_run:
             staging.commit()
+    imported = {b.record.id for b in built}
+    folder = content_dir / "checklist" / department
+    absent = sorted(
+        d.name
+        for d in (folder.iterdir() if folder.is_dir() else ())
+        if d.is_dir() and d.name.startswith(f"{prefix}-") and d.name not in imported
+    )
+    if absent:
+        summary.notes.append(
+            f"注意：以下事项不在表中，保持原样 / not in the sheet, left as they are: {', '.join(absent)}"
+        )
     return summary
 
 
@@ -1518,8 +1369,8 @@ TARGET_COLUMNS: tuple[TargetColumn, ...] = (
 
 
 @dataclass
-class _RowMap:
-    """CSV row -> source row, stored only where blank source rows shift them."""
+class RowMap:
+    """CSV row -> source row; stored only where blank (skipped) source rows shift them."""
 
     starts: list[int] = field(default_factory=list)
     offsets: list[int] = field(default_factory=list)
@@ -1547,78 +1398,73 @@ class _ColumnPlan:
     empty: bool = False
 
 
-def _normalise_target_cell(kind: str, text: str) -> str:
-    if kind == "uscc":
-        return unicodedata.normalize("NFKC", text).strip().upper()
-    if kind == "date":
-        return normalise_date(text)
-    return text
-
-
 @dataclass
 class StreamedRegistry:
     """What streaming a registry sheet into a CSV file found."""
 
     columns: list[dict[str, Any]]
+    """The manifest's column definitions."""
     rows: int
-    row_map: _RowMap
+    row_map: RowMap
     labels: dict[str, str]
     """CSV column name -> the source header label."""
 
 
+def _target_specs(previous: TargetRegistry | None) -> list[Spec]:
+    specs = [Spec(c.name, c.labels, required=c.name in ("uscc", "name")) for c in TARGET_COLUMNS]
+    if previous is None:
+        return specs
+    old = {c.name: c for c in previous.columns}
+    builtin = {c.name for c in TARGET_COLUMNS}
+    specs = [
+        Spec(s.key, (old[s.key].label, *s.labels), s.required) if s.key in old else s for s in specs
+    ]
+    needed = (previous.id_column, previous.name_column)
+    specs.extend(
+        Spec(c.name, (c.label,), c.name in needed)
+        for c in previous.columns
+        if c.name not in builtin
+    )
+    return specs
+
+
 def stream_targets(
-    table: Table, csv_path: Path, previous: TargetRegistry | None, *, limit: int | None = None
+    table: Table,
+    csv_path: Path,
+    previous: TargetRegistry | None,
+    progress: Callable[[int], None] | None = None,
 ) -> StreamedRegistry:
     """Copy a registry sheet into ``csv_path`` row by row (trimmed cells,
     upper-case USCCs, YYYY-MM-DD dates) and work out its column definitions.
 
-    Enum values are the sorted distinct values found (a previous snapshot's
-    values first, in their order). Raises ``InputError`` for header problems
-    and for cells that cannot be read.
+    Column definitions of ``previous`` are reused; enum values are the sorted
+    distinct values found (after the previous snapshot's, in their order).
+    ``progress`` is called with the number of rows read, every
+    ``PROGRESS_EVERY`` rows. Raises ``InputError`` for header problems and
+    unreadable cells.
     """
-    known = list(TARGET_COLUMNS)
-    previous_columns = {c.name: c for c in previous.columns} if previous is not None else {}
-    specs = [Spec(c.name, c.labels, required=c.name in ("uscc", "name")) for c in known]
-    if previous is not None:
-        builtin = {c.name for c in known}
-        specs = [
-            Spec(
-                s.key,
-                (previous_columns[s.key].label, *s.labels)
-                if s.key in previous_columns
-                else s.labels,
-                required=s.required,
-            )
-            for s in specs
-        ]
-        specs.extend(
-            Spec(c.name, (c.label,), required=c.name in (previous.id_column, previous.name_column))
-            for c in previous.columns
-            if c.name not in builtin
-        )
-    bound = bind_header(table, specs, what="registry")
-    by_name = {c.name: c for c in known}
+    bound = bind_header(table, _target_specs(previous), what="registry")
+    old = {c.name: c for c in previous.columns} if previous is not None else {}
+    builtin = {c.name: c for c in TARGET_COLUMNS}
     plans: list[_ColumnPlan] = []
     for key, index in sorted(bound.index.items(), key=lambda kv: kv[1]):
-        prev = previous_columns.get(key)
-        if prev is not None:
-            plans.append(
-                _ColumnPlan(
-                    key, prev.label, prev.type, prev.visibility, index, prev.model_dump(mode="json")
-                )
-            )
+        if key in old:
+            prev = old[key]
+            dumped = prev.model_dump(mode="json")
+            plans.append(_ColumnPlan(key, prev.label, prev.type, prev.visibility, index, dumped))
         else:
-            spec = by_name[key]
+            spec = builtin[key]
             plans.append(
                 _ColumnPlan(key, bound.label[key], spec.type, spec.visibility, index, None)
             )
-    sink = Sink(limit if limit is not None else MAX_PROBLEMS_PER_FILE)
-    row_map = _RowMap()
+    sink = Sink(MAX_PROBLEMS_PER_FILE)
+    row_map = RowMap()
     row_map.add(1, bound.header_row)
     csv_row = 1
     width = bound.width
-    enums = [p for p in plans if p.type == "enum"]
+    kinds = [(p.index, p.type, p.label) for p in plans]
     enum_at = [(i, p) for i, p in enumerate(plans) if p.type == "enum"]
+    empty = [False] * len(plans)
     with open(csv_path, "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow([p.name for p in plans])
@@ -1627,51 +1473,44 @@ def stream_targets(
                 continue
             csv_row += 1
             row_map.add(csv_row, number)
+            if progress is not None and csv_row % PROGRESS_EVERY == 1:
+                progress(csv_row - 1)
             out: list[str] = []
-            for p in plans:
-                raw = cells[p.index] if p.index < len(cells) else None
+            for i, (index, kind, label) in enumerate(kinds):
+                raw = cells[index] if index < len(cells) else None
                 try:
                     text = cell_text(raw)
                 except CellError as exc:
-                    sink.add(Problem(bound.table, number, 0, "", str(exc), column=p.label))
+                    sink.add(_cell(bound.table, number, label, str(exc)))
                     text = ""
-                if text:
-                    text = _normalise_target_cell(p.type, text)
-                out.append(text)
                 if not text:
-                    p.empty = True
+                    empty[i] = True
+                elif kind == "uscc":
+                    text = unicodedata.normalize("NFKC", text).strip().upper()
+                elif kind == "date":
+                    text = normalise_date(text)
+                out.append(text)
             for i, p in enum_at:
                 if out[i]:
                     p.values.add(out[i])
             if len(cells) > width or bound.unnamed:
                 Row(bound, number, cells, sink).check_unnamed()
             writer.writerow(out)
-    for p in enums:
+    for i, p in enumerate(plans):
+        p.empty = empty[i]
+        if p.type != "enum":
+            continue
         if len(p.values) > MAX_ENUM_VALUES:
-            sink.add(
-                Problem(
-                    bound.table,
-                    bound.header_row,
-                    0,
-                    "",
-                    f"too many different values for a category column (got {len(p.values)}, "
-                    f"expected at most {MAX_ENUM_VALUES}; is this free text?)",
-                    column=p.label,
-                )
+            message = (
+                f"too many different values for a category column (got {len(p.values)}, "
+                f"expected at most {MAX_ENUM_VALUES}; is this free text?)"
             )
-        elif not p.values and p.previous is None:
-            sink.add(
-                Problem(
-                    bound.table,
-                    bound.header_row,
-                    0,
-                    "",
-                    "the column is empty in every row (expected values, or remove the column)",
-                    column=p.label,
-                )
-            )
+            sink.add(_cell(bound.table, bound.header_row, p.label, message))
+        elif not p.values and not (p.previous and p.previous.get("values")):
+            message = "the column is empty in every row (expected values, or remove the column)"
+            sink.add(_cell(bound.table, bound.header_row, p.label, message))
     if csv_row == 1:
-        sink.add(Problem(bound.table, 0, 0, "", "no data rows (expected rows under the header)"))
+        sink.add(_whole(bound.table, "no data rows (expected rows under the header)"))
     sink.raise_if_any()
     columns: list[dict[str, Any]] = []
     for p in plans:
@@ -1682,14 +1521,14 @@ def stream_targets(
             "visibility": p.visibility,
         }
         if p.type == "enum":
-            old = list(p.previous.get("values") or []) if p.previous else []
-            column["values"] = old + sorted(p.values - set(old))
+            kept = list((p.previous or {}).get("values") or [])
+            column["values"] = kept + sorted(p.values - set(kept))
         required = not p.empty or p.name in ("uscc", "name")
         if p.previous is not None and p.previous.get("required") is False:
             required = False
         column["required"] = required
         columns.append(column)
-    labels = {p.name: bound.label.get(p.name, p.label) for p in plans}
+    labels = {p.name: bound.label[p.name] for p in plans}
     return StreamedRegistry(columns, csv_row - 1, row_map, labels)
 
 
@@ -1705,6 +1544,7 @@ def import_targets(
     sheet: str | None = None,
     dry_run: bool = False,
     today: dt.date | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Summary:
     """``gongkai import targets``: stream the sheet into a CSV snapshot, write
     its manifest, check the rows with :func:`scan_registry`, then move both in."""
@@ -1716,62 +1556,47 @@ def import_targets(
     departments = Departments.load(content_dir, department)
     rel_dir = PurePosixPath("registries", "targets", registry_id)
     previous = latest_version(content_dir.joinpath(*rel_dir.parts), TargetRegistry)
+    _check_owner(previous, registry_id, department)
     prev_reg = previous.record if previous is not None else None
     assert prev_reg is None or isinstance(prev_reg, TargetRegistry)
-    if prev_reg is not None and prev_reg.department != department:
-        raise InputError(
-            [
-                Problem(
-                    previous.path if previous else "",
-                    0,
-                    0,
-                    "",
-                    f"registry {registry_id} belongs to another department "
-                    f"(got --department {department!r}, expected {prev_reg.department!r})",
-                )
-            ]
-        )
     n = prev_reg.version + 1 if prev_reg is not None else 1
-    csv_rel = rel_dir / f"v{n}.csv"
-    yaml_rel = rel_dir / f"v{n}.yaml"
+    csv_rel, yaml_rel = rel_dir / f"v{n}.csv", rel_dir / f"v{n}.yaml"
     summary = Summary("检查对象名录库", "target registry", dry_run)
     with Staging(content_dir) as staging:
         csv_tmp = staging.path(csv_rel)
         with Source(path) as source:
             table = source.table(sheet)
-            streamed = stream_targets(table, csv_tmp, prev_reg)
-        own = departments.by_id[department]
+            streamed = stream_targets(table, csv_tmp, prev_reg, progress)
+        id_column, name_column = "uscc", "name"
+        if prev_reg is not None and prev_reg.id_column in streamed.labels:
+            id_column = prev_reg.id_column
+        if prev_reg is not None and prev_reg.name_column in streamed.labels:
+            name_column = prev_reg.name_column
+        default_name = f"{departments.by_id[department].name}检查对象名录库"
         data: dict[str, Any] = {
             "_type": "target-registry/v1",
             "id": registry_id,
             "version": n,
             "supersedes": previous.digest if previous is not None else None,
-            "name": name or (prev_reg.name if prev_reg else f"{own.name}检查对象名录库"),
+            "name": name or (prev_reg.name if prev_reg else default_name),
             "department": department,
             "snapshot_date": snapshot,
             "description": prev_reg.description if prev_reg else None,
             "file": csv_rel.name,
             "sha256": file_sha256(str(csv_tmp)),
             "rows": streamed.rows,
-            "id_column": "uscc",
-            "name_column": "name",
+            "id_column": id_column,
+            "name_column": name_column,
             "allow_registration_numbers": allow_registration_numbers,
             "columns": streamed.columns,
         }
-        if prev_reg is not None:
-            data["id_column"] = (
-                prev_reg.id_column if prev_reg.id_column in streamed.labels else "uscc"
-            )
-            data["name_column"] = (
-                prev_reg.name_column if prev_reg.name_column in streamed.labels else "name"
-            )
         try:
             manifest = TargetRegistry.model_validate(data)
         except ValidationError as exc:
-            raise InputError(
-                _manifest_problems(exc, data, source_name=table.name, streamed=streamed)
-            ) from None
-        if prev_reg is not None and same_content(prev_reg, manifest, ignore={"snapshot_date"}):
+            raise InputError(_manifest_problems(exc, data, table.name, streamed)) from None
+        if prev_reg is not None and same_content(
+            prev_reg, manifest, ignore={"snapshot_date", "file"}
+        ):
             summary.unchanged.append(prev_reg.ref)
             return summary
         loaded = staging.write_record(yaml_rel, manifest, path.name)
@@ -1782,7 +1607,7 @@ def import_targets(
         staging.add(csv_rel)
         if not dry_run:
             staging.commit()
-    status: Literal["new", "updated"] = "updated" if prev_reg is not None else "new"
+    status = "updated" if prev_reg is not None else "new"
     for rel in (csv_rel, yaml_rel):
         summary.files.append((display_path(content_dir.joinpath(*rel.parts)), status))
     summary.notes.append(
@@ -1795,37 +1620,36 @@ def import_targets(
 def _source_problems(
     problems: list[Problem], source_name: str, streamed: StreamedRegistry
 ) -> list[Problem]:
-    """Problems found in the written CSV, at the source file's rows and labels."""
+    """Problems found in the written CSV, moved to the source file's rows and
+    labels (rows named inside a message, like "first at row 6", too)."""
+
+    def source_row(m: re.Match[str]) -> str:
+        return f"{m.group(1)}{streamed.row_map.source(int(m.group(2)))}"
+
     out: list[Problem] = []
     for p in problems:
+        message = _ROW_IN_MESSAGE.sub(source_row, p.message)
         if p.line == 0:
-            out.append(Problem(source_name, 0, 0, p.field, p.message))
+            out.append(_whole(source_name, message))
             continue
         column = streamed.labels.get(p.column, p.column)
-        out.append(
-            Problem(source_name, streamed.row_map.source(p.line), 0, "", p.message, column=column)
-        )
+        out.append(_cell(source_name, streamed.row_map.source(p.line), column, message))
     return out
 
 
 def _manifest_problems(
-    exc: ValidationError, data: dict[str, Any], *, source_name: str, streamed: StreamedRegistry
+    exc: ValidationError, data: dict[str, Any], source_name: str, streamed: StreamedRegistry
 ) -> list[Problem]:
     header_row = streamed.row_map.source(1)
+    options = {"name": "--name", "snapshot_date": "--snapshot-date", "id": "--id"}
     out: list[Problem] = []
     for path, message in model_errors(exc, TargetRegistry, data):
         if len(path) >= 2 and path[0] == "columns" and isinstance(path[1], int):
             name = streamed.columns[path[1]]["name"]
-            out.append(
-                Problem(
-                    source_name, header_row, 0, "", message, column=streamed.labels.get(name, name)
-                )
-            )
-            continue
-        option = {"name": "--name", "snapshot_date": "--snapshot-date", "id": "--id"}.get(
-            str(path[0]) if path else "", source_name
-        )
-        out.append(Problem(option, 0, 0, ".".join(map(str, path)), message))
+            out.append(_cell(source_name, header_row, streamed.labels.get(name, name), message))
+        else:
+            where = options.get(str(path[0]) if path else "", source_name)
+            out.append(_whole(where, f"{'.'.join(map(str, path))}: {message}"))
     return out
 
 
@@ -1837,14 +1661,57 @@ INSPECTOR_SPECS: tuple[Spec, ...] = (
     Spec("name", ("姓名",)),
     Spec("gender", ("性别",), required=False),
     Spec("birth_date", ("出生日期",), required=False),
-    Spec("mobile", ("手机号", "手机号码", "联系电话"), required=False),
+    Spec("mobile", ("手机号", "手机号码"), required=False),
     Spec("title", ("职务",)),
     Spec("unit", ("工作单位", "所在单位")),
     Spec("licence_no", ("执法证号", "执法证件号码", "执法证编号")),
     Spec("qualifications", ("执法资质",)),
     Spec("expertise", ("业务专长",), required=False),
 )
-_INSPECTOR_FIELD_KEYS = {s.key: s.key for s in INSPECTOR_SPECS}
+
+
+def _person(row: Row, departments: Departments) -> dict[str, Any]:
+    unit_text = row.required("unit")
+    unit: str | None = None
+    if unit_text is not None:
+        try:
+            unit = departments.resolve(unit_text)
+        except ValueError as exc:
+            row.problem("unit", str(exc))
+    gender = row.optional("gender")
+    if gender in ("男性", "女性"):
+        gender = gender[0]
+    mobile = row.optional("mobile")
+    if mobile is not None:
+        mobile = re.sub(r"^\+?86(?=1\d{10}$)", "", re.sub(r"[\s-]", "", mobile))
+        if not _MOBILE.match(mobile):
+            row.problem(
+                "mobile",
+                f"not a mobile number (got {mobile!r}, expected 11 digits such as 13800138000)",
+            )
+    birth = row.optional("birth_date")
+    licence = row.required("licence_no")
+    if licence is not None:
+        licence = unicodedata.normalize("NFKC", licence).upper()
+        if not _LICENCE.match(licence):
+            row.problem(
+                "licence_no",
+                f"not a licence number (got {licence!r}, expected 6 to 32 capital letters, digits or '-')",
+            )
+    person: dict[str, Any] = {
+        "id": row.required("id") if row.has("id") else None,
+        "name": row.required("name"),
+        "gender": gender,
+        "birth_date": normalise_date(birth) if birth else None,
+        "mobile": mobile,
+        "title": row.required("title"),
+        "unit": unit,
+        "licence_no": licence,
+        "qualifications": split_list(row.required("qualifications") or ""),
+        "expertise": split_list(row.text("expertise")),
+    }
+    optional = ("gender", "birth_date", "mobile")
+    return {k: v for k, v in person.items() if v is not None or k not in optional}
 
 
 def build_inspectors(
@@ -1866,41 +1733,15 @@ def build_inspectors(
     bound = bind_header(table, INSPECTOR_SPECS, what="inspector registry")
     rows: list[Row] = []
     people: list[dict[str, Any]] = []
-    for number, cells in data_rows(table, bound):
+    for number, cells in data_rows(table):
         row = Row(bound, number, cells, sink)
         row.check_unnamed()
         rows.append(row)
-        unit_text = row.required("unit")
-        unit: str | None = None
-        if unit_text is not None:
-            try:
-                unit = departments.resolve(unit_text)
-            except ValueError as exc:
-                row.problem("unit", str(exc))
-        gender = row.optional("gender")
-        if gender in ("男性", "女性"):
-            gender = gender[0]
-        mobile = row.optional("mobile")
-        if mobile is not None:
-            mobile = re.sub(r"[\s-]", "", mobile)
-            mobile = re.sub(r"^\+?86(?=1\d{10}$)", "", mobile)
-        birth = row.optional("birth_date")
-        licence = row.required("licence_no")
-        person: dict[str, Any] = {
-            "id": row.required("id") if row.has("id") else None,
-            "name": row.required("name"),
-            "gender": gender,
-            "birth_date": normalise_date(birth) if birth else None,
-            "mobile": mobile,
-            "title": row.required("title"),
-            "unit": unit,
-            "licence_no": unicodedata.normalize("NFKC", licence).upper() if licence else None,
-            "qualifications": split_list(row.required("qualifications") or ""),
-            "expertise": split_list(row.text("expertise")),
-        }
-        people.append({k: v for k, v in person.items() if v is not None or k in ("id", "name")})
+        people.append(_person(row, departments))
     if "id" not in bound.index:
         _assign_ids(people, previous)
+    if not people:
+        sink.add(_whole(table.name, "no inspectors found (expected rows under the header)"))
     data: dict[str, Any] = {
         "_type": "inspector-registry/v1",
         "id": registry_id,
@@ -1910,46 +1751,39 @@ def build_inspectors(
         "as_of": as_of,
         "inspectors": people,
     }
-    if not people:
-        sink.add(
-            Problem(table.name, 0, 0, "", "no inspectors found (expected rows under the header)")
-        )
     try:
         record = InspectorRegistry.model_validate(data)
     except ValidationError as exc:
+        options = {"as_of": "--as-of", "name": "--name", "id": "--id"}
         for path, message in model_errors(exc, InspectorRegistry, data):
             if len(path) >= 2 and path[0] == "inspectors" and isinstance(path[1], int):
                 row = rows[path[1]]
-                sub = str(path[2]) if len(path) > 2 else "name"
-                key = {
-                    "id": "id" if row.has("id") else "name",
-                    "qualifications": "qualifications",
-                }.get(sub, _INSPECTOR_FIELD_KEYS.get(sub, "name"))
+                key = str(path[2]) if len(path) > 2 else "name"
+                if key == "id" and not row.has("id"):
+                    key = "licence_no"  # a generated id: its row is what to look at
                 row.problem(key, message, unless_known=True)
             elif path and path[0] == "inspectors":
-                continue  # no rows: reported above
+                continue  # no rows at all: said above
             else:
-                option = {"as_of": "--as-of", "name": "--name", "id": "--id"}.get(
-                    str(path[0]) if path else "", table.name
-                )
-                sink.add(Problem(option, 0, 0, ".".join(map(str, path)), message))
+                where = options.get(str(path[0]) if path else "", table.name)
+                sink.add(_whole(where, f"{'.'.join(map(str, path))}: {message}"))
         sink.raise_if_any()
-        raise InputError([Problem(table.name, 0, 0, "", "invalid inspector registry")]) from None
+        raise  # pragma: no cover - every error is placed above
     sink.raise_if_any()
     return record
 
 
 def _assign_ids(people: list[dict[str, Any]], previous: InspectorRegistry | None) -> None:
     known = {p.licence_no: p.id for p in previous.inspectors} if previous is not None else {}
-    used = set(known.values())
-    top = max((int(m.group(1)) for i in used if (m := re.fullmatch(r"INS-(\d+)", i))), default=0)
+    numbers = [int(m.group(1)) for i in known.values() if (m := re.fullmatch(r"INS-(\d+)", i))]
+    top = max(numbers, default=0)
     for person in people:
         reuse = known.get(person.get("licence_no") or "")
         if reuse is not None:
             person["id"] = reuse
-            continue
-        top += 1
-        person["id"] = f"INS-{top:04d}"
+        else:
+            top += 1
+            person["id"] = f"INS-{top:04d}"
 
 
 def import_inspectors(
@@ -1971,52 +1805,37 @@ def import_inspectors(
     departments = Departments.load(content_dir, department)
     rel_dir = PurePosixPath("registries", "inspectors", registry_id)
     previous = latest_version(content_dir.joinpath(*rel_dir.parts), InspectorRegistry)
+    _check_owner(previous, registry_id, department)
     prev_reg = previous.record if previous is not None else None
     assert prev_reg is None or isinstance(prev_reg, InspectorRegistry)
-    if prev_reg is not None and prev_reg.department != department:
-        raise InputError(
-            [
-                Problem(
-                    previous.path if previous else "",
-                    0,
-                    0,
-                    "",
-                    f"registry {registry_id} belongs to another department "
-                    f"(got --department {department!r}, expected {prev_reg.department!r})",
-                )
-            ]
-        )
-    own = departments.by_id[department]
     with Source(path) as source:
-        table = source.table(sheet)
-        table = Table(table.name, iter(list(table.rows)))
-    record = build_inspectors(
+        table = source.table(sheet).materialised()
+    default_name = f"{departments.by_id[department].name}执法检查人员名录库"
+    built = build_inspectors(
         table,
         registry_id=registry_id,
         department=department,
-        name=name or (prev_reg.name if prev_reg else f"{own.name}执法检查人员名录库"),
+        name=name or (prev_reg.name if prev_reg else default_name),
         as_of=as_of,
         departments=departments,
         previous=prev_reg,
     )
     summary = Summary("执法检查人员名录库", "inspector registry", dry_run)
-    if previous is not None and prev_reg is not None:
-        if same_content(prev_reg, record, ignore={"as_of"}):
-            summary.unchanged.append(prev_reg.ref)
+    record: Record = built
+    if previous is not None:
+        if same_content(previous.record, built, ignore={"as_of"}):
+            summary.unchanged.append(previous.record.ref)
             return summary
-        record = next_version(record, previous)
-        planned = Planned(rel_dir / f"v{record.version}.yaml", record, "updated", previous)
-    else:
-        planned = Planned(rel_dir / "v1.yaml", record, "new")
+        record = next_version(built, previous)
+    planned = Planned(rel_dir / f"v{record.version}.yaml", record, "updated" if previous else "new")
     with Staging(content_dir) as staging:
         staging.write_record(planned.rel, planned.record, path.name)
         if not dry_run:
             staging.commit()
-    assert isinstance(record, InspectorRegistry)
     summary.files.append((display_path(content_dir.joinpath(*planned.rel.parts)), planned.status))
     summary.notes.append(
-        f"名录库 {record.ref}：{len(record.inspectors)} 名执法检查人员 / "
-        f"registry {record.ref}: {len(record.inspectors)} inspectors"
+        f"名录库 {record.ref}：{len(built.inspectors)} 名执法检查人员 / "
+        f"registry {record.ref}: {len(built.inspectors)} inspectors"
     )
     return summary
 
@@ -2027,11 +1846,11 @@ def import_inspectors(
 
 def _handled(func: F) -> F:
     """``generator.cli.handle_errors``, looked up when the command runs (cli
-    imports this module, so it cannot be imported here at load time)."""
+    imports this module, so this module cannot import cli when it loads)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from . import cli  # noqa: PLC0415 - cli imports this module
+        from . import cli  # cli imports this module, so not at load time
 
         return cli.handle_errors(func)(*args, **kwargs)
 
@@ -2039,6 +1858,7 @@ def _handled(func: F) -> F:
 
 
 def _common(func: F) -> F:
+    """The options every import takes."""
     options = [
         click.option(
             "--content",
@@ -2062,8 +1882,8 @@ def _common(func: F) -> F:
         click.option(
             "--dry-run",
             is_flag=True,
-            help="只校验并列出将写入的文件，不写入。 / Validate and list what would be "
-            "written; write nothing.",
+            help="只校验并列出将写入的文件，不写入。 / Validate and list what would be written; "
+            "write nothing.",
         ),
     ]
     for option in reversed(options):
@@ -2072,6 +1892,10 @@ def _common(func: F) -> F:
 
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def _progress(rows: int) -> None:
+    click.echo(f"已读取 {rows} 行…… / {rows} rows read...", err=True)
 
 
 def _echo(summary: Summary) -> None:
@@ -2092,8 +1916,8 @@ def import_group() -> None:
     gongkai import targets F      检查对象名录库 / a registry of targets
     gongkai import inspectors F   执法检查人员名录库 / the registry of inspectors
 
-    表头按中文列名识别；任何一行有错，就一个文件也不写入，并列出所有错误
-    （文件、行号、列名）。CSV 须为 UTF-8（Excel：另存为 → CSV UTF-8）。
+    表头按中文列名识别；任何一行有错，就一个文件也不写入，并列出所有错误（文件、行号、列名）。
+    CSV 须为 UTF-8（Excel：另存为 → CSV UTF-8）。
 
     Headers are matched by their Chinese labels. If any row is wrong nothing is
     written, and every problem is listed with its file, row and column. CSV files
@@ -2106,25 +1930,26 @@ def import_group() -> None:
 @click.option(
     "--prefix",
     required=True,
-    help="事项编号前缀，如 SCJG：编号为 SCJG-001。 / Item id prefix, e.g. SCJG gives SCJG-001.",
+    help="事项编号前缀，如 SCJG，编号即 SCJG-001。 / Item id prefix: SCJG gives SCJG-001.",
 )
 @click.option(
     "--form",
     "form_path",
     type=_FILE,
     default=None,
-    help="检查表 CSV（CSV 清单必填；xlsx 默认读取名为“检查表”的工作表）。 / The inspection "
-    "form as CSV (required with a CSV checklist; an .xlsx is read from its 检查表 sheet).",
+    help="检查表文件（CSV 清单必填；xlsx 默认读取名为“检查表”的工作表）。 / The inspection form "
+    "(required with a CSV checklist; an .xlsx is read from its 检查表 sheet).",
 )
 @click.option(
     "--change-note",
     default=None,
-    help="修改说明：事项内容有变化、写入新版本时必填。 / What changed: required when an "
-    "item differs from its latest version.",
+    help="修改说明：事项有变化、写入新版本时必填。 / What changed: required when an item "
+    "differs from its latest version.",
 )
 @_common
 @_handled
 def checklist_command(
+    *,
     file: Path,
     prefix: str,
     form_path: Path | None,
@@ -2134,7 +1959,7 @@ def checklist_command(
     sheet: str | None,
     dry_run: bool,
 ) -> None:
-    """导入随机抽查事项清单（附件2）。
+    """导入随机抽查事项清单（附件2）及检查表。
 
     Import the checklist of inspection items (附件2) and its 检查表.
 
@@ -2144,12 +1969,12 @@ def checklist_command(
       抽查频次、联合抽查部门、公开方式、业务专长（可选）、生效日期、第三方协助（可选）
     检查表 / form: 事项序号、问题编号、检查内容、检查依据、可能结果
 
-    每个事项写入 content/checklist/<部门>/<编号>/v<N>.yaml；内容未变则跳过，
-    有变化则写入新版本（需 --change-note）。
+    每个事项写入 content/checklist/<部门>/<编号>/v<N>.yaml；内容未变则跳过，有变化则写入
+    新版本（须给出 --change-note）。已有文件从不覆盖。
 
-    Each item goes to content/checklist/<department>/<ID>/v<N>.yaml. An item equal
-    to its latest version is skipped; a changed one becomes version N+1 (this
-    needs --change-note). Existing files are never overwritten.
+    Each item goes to content/checklist/<department>/<ID>/v<N>.yaml. An item equal to
+    its latest version is skipped; a changed one becomes version N+1, which needs
+    --change-note. Existing files are never overwritten.
     """
     summary = import_checklist(
         file,
@@ -2175,23 +2000,24 @@ def checklist_command(
 @click.option(
     "--snapshot-date",
     default=None,
-    help="快照日期 YYYY-MM-DD，默认为今天。 / Snapshot date (default: today).",
+    help="快照日期 YYYY-MM-DD，默认为今天。 / The snapshot's date (default: today).",
 )
 @click.option(
     "--name",
     default=None,
     help="名录库名称，默认沿用上一版本或按部门命名。 / The registry's name (default: the "
-    "previous snapshot's, or one from the department).",
+    "previous snapshot's, or one made from the department's).",
 )
 @click.option(
     "--allow-registration-numbers",
     is_flag=True,
-    help="允许无统一社会信用代码的对象使用 15 位注册号。 / Accept the old 15-digit 注册号 "
+    help="允许未取得统一社会信用代码的对象使用 15 位注册号。 / Accept the old 15-digit 注册号 "
     "where no USCC was ever issued.",
 )
 @_common
 @_handled
 def targets_command(
+    *,
     file: Path,
     registry_id: str,
     snapshot_date: str | None,
@@ -2210,8 +2036,8 @@ def targets_command(
     列 / columns: 统一社会信用代码、名称（必有 / required），市场主体类型、行业、区域、
       信用等级、风险等级、涉外（是/否）、登记状态、住所、负责人、联系电话、成立日期
 
-    写入 content/registries/targets/<ID>/v<N>.csv 和 v<N>.yaml；已有快照时沿用其列定义，
-    写入下一版本。可处理上百万行。
+    写入 content/registries/targets/<ID>/v<N>.csv 与 v<N>.yaml；已有快照时沿用其列定义，
+    写入下一版本。逐行处理，百万行亦可。
 
     Writes content/registries/targets/<ID>/v<N>.csv and v<N>.yaml. With an earlier
     snapshot its column definitions are reused and the next version is written.
@@ -2227,6 +2053,7 @@ def targets_command(
         allow_registration_numbers=allow_registration_numbers,
         sheet=sheet,
         dry_run=dry_run,
+        progress=_progress,
     )
     _echo(summary)
 
@@ -2237,17 +2064,23 @@ def targets_command(
     "--id",
     "registry_id",
     required=True,
-    help="名录库 id，如 scjgj-inspectors。 / The registry's id.",
+    help="名录库 id，如 scjgj-inspectors。 / The registry's id, e.g. scjgj-inspectors.",
 )
 @click.option(
     "--as-of",
     default=None,
     help="截至日期 YYYY-MM-DD，默认为今天。 / The date the list is correct on (default: today).",
 )
-@click.option("--name", default=None, help="名录库名称。 / The registry's name.")
+@click.option(
+    "--name",
+    default=None,
+    help="名录库名称，默认沿用上一版本或按部门命名。 / The registry's name (default: the "
+    "previous version's, or one made from the department's).",
+)
 @_common
 @_handled
 def inspectors_command(
+    *,
     file: Path,
     registry_id: str,
     as_of: str | None,
@@ -2265,8 +2098,8 @@ def inspectors_command(
     列 / columns: 编号（可选）、姓名、性别、出生日期、手机号、职务、工作单位、
       执法证号、执法资质、业务专长
 
-    性别、出生日期、手机号保存在记录中，但标记为不公开，不会发布。无编号列时，
-    按执法证号沿用上一版本的编号，新人员依次编为 INS-0001……
+    性别、出生日期、手机号保存在记录中，但标记为不公开，从不发布。没有编号列时，按执法证号
+    沿用上一版本的编号，新增人员依次编为 INS-0001、INS-0002……
 
     性别, 出生日期 and 手机号 are kept in the record, marked private, and never
     published. Without a 编号 column people keep their previous ids (matched by

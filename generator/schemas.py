@@ -28,7 +28,9 @@ def render_schemas() -> dict[str, str]:
     models.append(("site-config.v1", SiteConfig))
     for stem, model in sorted(models):
         name = f"{stem}.schema.json"
-        out[name] = json.dumps(_schema(model, name), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        out[name] = (
+            json.dumps(_schema(model, name), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        )
     return out
 
 
@@ -43,7 +45,9 @@ def drift(directory: Path) -> list[str]:
             problems.append(f"{name}: missing")
         elif path.read_text(encoding="utf-8") != text:
             problems.append(f"{name}: out of date")
-    problems.extend(f"{name}: not generated from any model" for name in sorted(present - set(wanted)))
+    problems.extend(
+        f"{name}: not generated from any model" for name in sorted(present - set(wanted))
+    )
     return problems
 
 
