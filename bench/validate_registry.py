@@ -303,6 +303,7 @@ supersedes: null
 name: 示例县市场监督管理局
 short_name: 县市场监管局
 jurisdiction: 示例县
+published_on: {SNAPSHOT}
 """
 
 

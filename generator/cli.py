@@ -54,6 +54,9 @@ def handle_errors(func: F) -> F:
             if verbose:
                 traceback.print_exc()
             sys.exit(1)
+        except BrokenPipeError:  # the reader went away (e.g. `| head`): nothing more to say
+            sys.stderr.close()
+            sys.exit(1)
         except OSError as exc:
             where = f" ({exc.filename})" if exc.filename else ""
             click.echo(f"错误 / error: {exc.strerror or exc}{where}", err=True)
@@ -153,9 +156,13 @@ def validate(content_dir: Path, config_dir: Path | None, quiet: bool) -> None:
     unsigned = report.unsigned
     if unsigned:
         click.echo(
-            f"注意：{len(unsigned)} 条记录尚未签名（草稿）。 / "
-            f"Note: {len(unsigned)} record(s) are unsigned drafts."
+            f"注意：{len(unsigned)} 条记录尚未签名（草稿），发布前须签名（gongkai sign）。 / "
+            f"Note: {len(unsigned)} record(s) are unsigned drafts; sign them before publishing:"
         )
+        for r in unsigned[:20]:
+            click.echo(f"  {r.path}")
+        if len(unsigned) > 20:
+            click.echo(f"  ... and {len(unsigned) - 20} more")
 
 
 @main.command()
@@ -230,6 +237,52 @@ def build(config_file: Path, site_dir: Path | None, content_dir: Path | None) ->
     target = build_site(config_file, site_dir, content_dir)
     click.echo(f"网站已生成：{target}/index.html / site built in {target}/")
     click.echo(f"本地预览：python -m http.server -d {target} 8000，然后打开 http://127.0.0.1:8000/")
+
+
+def _today() -> str:
+    import datetime as dt
+
+    return dt.date.today().isoformat()
+
+
+@main.command()
+@content_option
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="输出机器可读的 JSON（格式见 docs/verify-json.md）。 / Print JSON.")
+@click.option(
+    "--root-sha256",
+    metavar="HEX",
+    default=None,
+    help="固定根信任的 SHA-256（第 1 版或以后任一版）。 / Pin the root of trust by its SHA-256.",
+)
+@click.option(
+    "--at",
+    "at_date",
+    metavar="YYYY-MM-DD",
+    default=None,
+    help="按此日期判断根信任是否过期，默认今天。 / Judge root expiry as of this date (default: today).",
+)
+@handle_errors
+def verify(content_dir: Path, config_dir: Path | None, as_json: bool, root_sha256: str | None, at_date: str | None) -> None:
+    """核验全部记录的签名：根信任、密钥登记册和每一条记录。
+
+    Verify every signature: the root of trust, the key registry and every record.
+
+    Prints a numbered list of checks, each pass, fail or not checked with its
+    reason, and exits with 1 if any check failed.
+    """
+    from .content import load_content
+    from .verify import render_text, verify_content
+
+    content = load_content(content_dir, config_dir)
+    report = verify_content(content, at_date or _today(), root_sha256)
+    if as_json:
+        click.echo(report.as_json())
+    else:
+        for line in render_text(report):
+            click.echo(line)
+    if not report.ok:
+        sys.exit(1)
 
 
 def _register_subcommands() -> None:

@@ -18,7 +18,6 @@ import argparse
 import csv
 import hashlib
 import io
-import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from typing import Any
 
 from .codes import USCC_ALPHABET, uscc_check_char
 from .content import load_record_file
+from .yamlwrite import dump_yaml
 from .models import ChecklistItem
 
 DEMO_NOTE = (
@@ -234,56 +234,9 @@ def make_uscc(rng: Rng, entity_type: str) -> str:
     return body + uscc_check_char(body)
 
 
-def _q(value: str) -> str:
-    """A YAML double-quoted scalar."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _yaml(data: Any, indent: int = 0) -> str:
-    """Block-style YAML for plain data, every string quoted: always re-read the same."""
-    pad = "  " * indent
-    if isinstance(data, dict):
-        if not data:
-            return "{}"
-        lines = []
-        for key, value in data.items():
-            if (isinstance(value, dict) and value) or (isinstance(value, list) and value):
-                lines.append(f"{pad}{key}:\n{_yaml(value, indent + 1)}")
-            else:
-                lines.append(f"{pad}{key}: {_yaml(value, indent + 1)}")
-        return "\n".join(lines)
-    if isinstance(data, list):
-        if not data:
-            return "[]"
-        lines = []
-        for value in data:
-            if isinstance(value, dict) and value:
-                inner = _yaml(value, indent + 1).lstrip()
-                lines.append(f"{pad}- {inner}")
-            else:
-                lines.append(f"{pad}- {_yaml(value, indent + 1)}")
-        return "\n".join(lines)
-    if data is None:
-        return "null"
-    if isinstance(data, bool):
-        return "true" if data else "false"
-    if isinstance(data, int):
-        return str(data)
-    text = str(data)
-    if _PLAIN.match(text) and not _RESOLVES.match(text):
-        return text
-    return _q(text)
-
-
-_PLAIN = re.compile(r"^[\w\u3000-\u303f\u4e00-\u9fff\uff00-\uffef《》“”‘’（）、，。；：/.@-]+$")
-_RESOLVES = re.compile(
-    r"^(?:[-@.]|~$|null$|Null$|NULL$|true$|True$|TRUE$|false$|False$|FALSE$|[-+]?[0-9]|0o|0x|[-+]?\.)"
-)
-
-
 def write_yaml(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(DEMO_NOTE + _yaml(data) + "\n", encoding="utf-8")
+    path.write_text(DEMO_NOTE + dump_yaml(data), encoding="utf-8")
 
 
 @dataclass
@@ -500,6 +453,7 @@ def write_demo(root: Path, items: dict[str, ChecklistItem]) -> None:
                 "jurisdiction": "示例县",
                 "address": f"示例县城关镇政务中心{DEPARTMENTS.index(d) + 1}号楼",
                 "office_phone": d["phone"],
+                "published_on": "2023-01-03",
             },
         )
 

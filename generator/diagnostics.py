@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from .errors import Problem, describe
+from .models import PATTERN_HELP
 from .yamlsafe import Document, Path_
 
 _FIELD_PREFIX = re.compile(
@@ -168,7 +169,8 @@ def _message(err: ErrorDetails, owner: type[BaseModel] | None, info: Any, path: 
         options = _unquote(str(ctx.get("expected", ""))).replace(" or ", ", ")
         return f"value not allowed (got {describe(value)}, expected one of: {options})"
     if kind == "string_pattern_mismatch":
-        expected = getattr(info, "description", None) or f"text matching {ctx.get('pattern')}"
+        pattern = str(ctx.get("pattern"))
+        expected = PATTERN_HELP.get(pattern, f"text matching {pattern}")
         return f"wrong format (got {describe(value)}, expected {expected.rstrip('.')})"
     if kind == "string_too_short":
         return f"must not be empty (got {describe(value)})"

@@ -732,16 +732,26 @@ def latest_version(directory: Path, kind: type[Record]) -> Loaded | None:
 _VOLATILE = frozenset({"version", "supersedes", "change_note"})
 
 
+def _comparable(record: Record, ignore: Iterable[str] = ()) -> dict[str, Any]:
+    """The record's data for comparison: without the version header, and
+    with ratios as numbers ("0.10" and "0.1" are the same ratio)."""
+    data = record.model_dump(by_alias=True, exclude=set(_VOLATILE) | set(ignore))
+    ratio = data.get("ratio")
+    if isinstance(ratio, dict):
+        for key in ("min", "max"):
+            if isinstance(ratio.get(key), str):
+                ratio[key] = Decimal(ratio[key])
+    return data
+
+
 def same_content(a: Record, b: Record, ignore: Iterable[str] = ()) -> bool:
     """Equal model data, ignoring the version header (and ``ignore``)."""
-    exclude = set(_VOLATILE) | set(ignore)
-    return a.model_dump(exclude=exclude) == b.model_dump(exclude=exclude)
+    return _comparable(a, ignore) == _comparable(b, ignore)
 
 
 def changed_fields(a: Record, b: Record) -> list[str]:
     """The top-level fields that differ, by their written names."""
-    da = a.model_dump(by_alias=True, exclude=set(_VOLATILE))
-    db = b.model_dump(by_alias=True, exclude=set(_VOLATILE))
+    da, db = _comparable(a), _comparable(b)
     return [k for k in db if da.get(k) != db.get(k)]
 
 
@@ -1411,7 +1421,12 @@ class StreamedRegistry:
 
 
 def _target_specs(previous: TargetRegistry | None) -> list[Spec]:
-    specs = [Spec(c.name, c.labels, required=c.name in ("uscc", "name")) for c in TARGET_COLUMNS]
+    """The headers a registry sheet may have: the Chinese labels, and the CSV
+    column names themselves (so an exported snapshot CSV imports as it is)."""
+    specs = [
+        Spec(c.name, (*c.labels, c.name), required=c.name in ("uscc", "name"))
+        for c in TARGET_COLUMNS
+    ]
     if previous is None:
         return specs
     old = {c.name: c for c in previous.columns}
@@ -1421,7 +1436,7 @@ def _target_specs(previous: TargetRegistry | None) -> list[Spec]:
     ]
     needed = (previous.id_column, previous.name_column)
     specs.extend(
-        Spec(c.name, (c.label,), c.name in needed)
+        Spec(c.name, (c.label, c.name), c.name in needed)
         for c in previous.columns
         if c.name not in builtin
     )
@@ -1454,9 +1469,8 @@ def stream_targets(
             plans.append(_ColumnPlan(key, prev.label, prev.type, prev.visibility, index, dumped))
         else:
             spec = builtin[key]
-            plans.append(
-                _ColumnPlan(key, bound.label[key], spec.type, spec.visibility, index, None)
-            )
+            label = spec.labels[0] if bound.label[key] == key else bound.label[key]
+            plans.append(_ColumnPlan(key, label, spec.type, spec.visibility, index, None))
     sink = Sink(MAX_PROBLEMS_PER_FILE)
     row_map = RowMap()
     row_map.add(1, bound.header_row)
@@ -1587,7 +1601,9 @@ def import_targets(
             "rows": streamed.rows,
             "id_column": id_column,
             "name_column": name_column,
-            "allow_registration_numbers": allow_registration_numbers,
+            # Once allowed for a registry, 注册号 stay allowed in its later snapshots.
+            "allow_registration_numbers": allow_registration_numbers
+            or (prev_reg is not None and prev_reg.allow_registration_numbers),
             "columns": streamed.columns,
         }
         try:
@@ -1916,8 +1932,9 @@ def import_group() -> None:
     gongkai import targets F      检查对象名录库 / a registry of targets
     gongkai import inspectors F   执法检查人员名录库 / the registry of inspectors
 
-    表头按中文列名识别；任何一行有错，就一个文件也不写入，并列出所有错误（文件、行号、列名）。
-    CSV 须为 UTF-8（Excel：另存为 → CSV UTF-8）。
+    \b
+    表头按中文列名识别；任何一行有错，就一个文件也不写入，
+    并列出所有错误（文件、行号、列名）。CSV 须为 UTF-8（Excel：另存为 → CSV UTF-8）。
 
     Headers are matched by their Chinese labels. If any row is wrong nothing is
     written, and every problem is listed with its file, row and column. CSV files
@@ -1969,8 +1986,9 @@ def checklist_command(
       抽查频次、联合抽查部门、公开方式、业务专长（可选）、生效日期、第三方协助（可选）
     检查表 / form: 事项序号、问题编号、检查内容、检查依据、可能结果
 
-    每个事项写入 content/checklist/<部门>/<编号>/v<N>.yaml；内容未变则跳过，有变化则写入
-    新版本（须给出 --change-note）。已有文件从不覆盖。
+    \b
+    每个事项写入 content/checklist/<部门>/<编号>/v<N>.yaml；内容未变则跳过，
+    有变化则写入新版本（须给出 --change-note）。已有文件从不覆盖。
 
     Each item goes to content/checklist/<department>/<ID>/v<N>.yaml. An item equal to
     its latest version is skipped; a changed one becomes version N+1, which needs
@@ -2036,8 +2054,9 @@ def targets_command(
     列 / columns: 统一社会信用代码、名称（必有 / required），市场主体类型、行业、区域、
       信用等级、风险等级、涉外（是/否）、登记状态、住所、负责人、联系电话、成立日期
 
-    写入 content/registries/targets/<ID>/v<N>.csv 与 v<N>.yaml；已有快照时沿用其列定义，
-    写入下一版本。逐行处理，百万行亦可。
+    \b
+    写入 content/registries/targets/<ID>/v<N>.csv 与 v<N>.yaml；
+    已有快照时沿用其列定义，写入下一版本。逐行处理，百万行亦可。
 
     Writes content/registries/targets/<ID>/v<N>.csv and v<N>.yaml. With an earlier
     snapshot its column definitions are reused and the next version is written.
@@ -2098,8 +2117,9 @@ def inspectors_command(
     列 / columns: 编号（可选）、姓名、性别、出生日期、手机号、职务、工作单位、
       执法证号、执法资质、业务专长
 
-    性别、出生日期、手机号保存在记录中，但标记为不公开，从不发布。没有编号列时，按执法证号
-    沿用上一版本的编号，新增人员依次编为 INS-0001、INS-0002……
+    \b
+    性别、出生日期、手机号保存在记录中，但标记为不公开，从不发布。
+    没有编号列时，按执法证号沿用上一版本的编号，新增人员依次编为 INS-0001、INS-0002……
 
     性别, 出生日期 and 手机号 are kept in the record, marked private, and never
     published. Without a 编号 column people keep their previous ids (matched by

@@ -123,6 +123,22 @@ PositiveInt = Annotated[int, Field(ge=1)]
 
 PRIVATE: dict[str, Any] = {"x-private": True}
 
+PATTERN_HELP: dict[str, str] = {
+    r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$": "an id: letters, digits, '.', '_' and '-', at most 64",
+    r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(?:@[1-9][0-9]{0,5})?$": "ID@VERSION, e.g. SCJG-003@2",
+    r"^[0-9a-f]{64}$": "64 lower-case hex digits",
+    r"^0[0-9]{2,3}-[0-9]{7,8}$": "an office landline such as 0832-6210001",
+    r"^https://\S+$": "an https:// address",
+    r"^https?://\S+/$": "an http(s):// address ending in /",
+    r"^《[^《》]+》$": "a title in book-title marks, e.g. 《中华人民共和国食品安全法》",
+    r"^[a-z][a-z0-9_]{0,39}$": "a column name: lower-case letters, digits and _, starting with a letter",
+    r"^[A-Za-z0-9._-]+\.csv$": "a .csv file name in the same directory",
+    r"^1[3-9][0-9]{9}$": "an 11-digit mainland mobile number",
+    r"^[A-Z0-9-]{6,32}$": "6 to 32 capital letters, digits or '-'",
+    r"^[0-9A-Z]{1,3}$": "a result code such as 1, B or 10",
+}
+"""What each string pattern used by the models means, in words, for error messages."""
+
 
 class Strict(BaseModel):
     """The one base of every model: strict types, no unknown fields, immutable."""
@@ -168,6 +184,20 @@ class Record(Strict):
         """``id@version``, the form other records cite this one by."""
         return f"{self.id}@{self.version}"
 
+    def signing_department(self) -> str | None:
+        """The department whose key must sign this record (None: not a department record)."""
+        department = getattr(self, "department", None)
+        return department if isinstance(department, str) else None
+
+    def signed_on(self) -> str | None:
+        """The date this record claims for itself, used to judge key validity
+        until records carry the time they entered the transparency log."""
+        for name in ("published_on", "snapshot_date", "as_of", "effective_from"):
+            value = getattr(self, name, None)
+            if isinstance(value, str):
+                return value
+        return None
+
 
 # ---------------------------------------------------------------------------
 # 部门
@@ -192,6 +222,11 @@ class Department(Record):
     )
     """Office landline, e.g. 0832-1234567. Personal mobile numbers are not published."""
     website: Annotated[str, StringConstraints(pattern=r"^https://\S+$")] | None = None
+    published_on: DateStr
+    """The day this version of the department's record was published."""
+
+    def signing_department(self) -> str | None:
+        return self.id
 
 
 # ---------------------------------------------------------------------------
@@ -795,6 +830,186 @@ class SiteConfig(Strict):
     base_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+/$")] | None = None
 
 
+# ---------------------------------------------------------------------------
+# Keys: the root of trust and the key registry
+
+PublicKeyHex = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9a-f]{64}$"),
+    Field(description="An Ed25519 public key, 64 lower-case hex digits."),
+]
+
+
+class RootKey(Strict):
+    """A root key and who holds it."""
+
+    public: PublicKeyHex
+    label: Label
+    holder: Label
+    """Who keeps the private key, e.g. 示例县人民政府办公室."""
+
+
+class RoleKeys(Strict):
+    """Which keys may sign a role's metadata, and how many must."""
+
+    keys: list[Sha256Hex] = Field(min_length=1)
+    """keyids of root keys."""
+    threshold: PositiveInt
+
+
+class Root(Record):
+    """The root of trust (根信任): the root keys and who may sign the key registry.
+
+    Version N+1 counts only when signed by a threshold of version N's keys and
+    a threshold of its own (TUF's chaining rule)."""
+
+    KIND: ClassVar[str] = "root"
+    record_type: Literal["root/v1"] = Field(alias="_type")
+    name: Label
+    published_on: DateStr
+    expires: DateStr
+    keys: list[RootKey] = Field(min_length=1)
+    threshold: PositiveInt
+    """How many distinct root keys must sign a root version."""
+    key_registry: RoleKeys
+    """The root keys that sign the key registry (content/keys/)."""
+
+    @model_validator(mode="after")
+    def _rules(self) -> Root:
+        from .signing import keyid_of
+
+        publics = [k.public for k in self.keys]
+        if len(set(publics)) != len(publics):
+            raise ValueError("keys: the same public key is listed twice (expected distinct keys)")
+        if self.threshold > len(self.keys):
+            raise ValueError(
+                f"threshold: more signatures required than there are keys "
+                f"(got {self.threshold}, expected at most {len(self.keys)})"
+            )
+        ids = {keyid_of(p) for p in publics}
+        for i, kid in enumerate(self.key_registry.keys):
+            if kid not in ids:
+                raise ValueError(f"key_registry.keys[{i}]: not a key of this root (got {kid})")
+        if self.key_registry.threshold > len(set(self.key_registry.keys)):
+            raise ValueError(
+                f"key_registry.threshold: more signatures required than there are keys "
+                f"(got {self.key_registry.threshold}, expected at most {len(set(self.key_registry.keys))})"
+            )
+        if self.expires <= self.published_on:
+            raise ValueError(
+                f"expires: the root expires before it is published (got {self.expires}, "
+                f"expected after {self.published_on})"
+            )
+        return self
+
+
+class Revocation(Strict):
+    """Why and since when a key no longer signs."""
+
+    at: DateStr
+    """The day the key was revoked: nothing it signs from then on counts."""
+    reason: Literal["superseded", "compromised"]
+    compromised_since: DateStr | None = None
+    """For a compromised key: the earliest day it may have been in other hands.
+    Everything signed from then on fails; what came before is flagged."""
+
+    @model_validator(mode="after")
+    def _rules(self) -> Revocation:
+        if self.reason == "compromised" and self.compromised_since is None:
+            raise ValueError(
+                "compromised_since: a compromised key must say since when (got nothing, expected a date)"
+            )
+        if self.reason == "superseded" and self.compromised_since is not None:
+            raise ValueError(
+                "compromised_since: only a compromised key has one (got a date for a superseded key)"
+            )
+        if self.compromised_since is not None and self.compromised_since > self.at:
+            raise ValueError(
+                f"compromised_since: after the revocation (got {self.compromised_since}, expected on or before {self.at})"
+            )
+        return self
+
+
+SIGNED_KINDS = ("department", "checklist-item", "target-registry", "inspector-registry", "plan", "result", "draw", "void")
+WITNESS_KINDS = ("公证处", "纪检监察", "人大代表", "政协委员", "新闻媒体", "市场主体", "社会第三方")
+
+
+class KeyEntry(Strict):
+    """A signing key of a department or a witness."""
+
+    keyid: Sha256Hex
+    public: PublicKeyHex
+    label: Label
+    """A human label, e.g. 示例县市场监督管理局发布密钥."""
+    role: Literal["department", "witness"]
+    department: Id | None = None
+    """For department keys: the department that signs with it."""
+    witness_kind: Literal["公证处", "纪检监察", "人大代表", "政协委员", "新闻媒体", "市场主体", "社会第三方"] | None = None
+    """For witness keys (DOMAIN §5): who the witness is."""
+    kinds: list[Literal["department", "checklist-item", "target-registry", "inspector-registry", "plan", "result", "draw", "void"]] = Field(min_length=1)
+    """The record kinds this key may sign."""
+    valid_from: DateStr
+    valid_until: DateStr
+    revocation: Revocation | None = None
+
+    @model_validator(mode="after")
+    def _rules(self) -> KeyEntry:
+        from .signing import keyid_of
+
+        expected = keyid_of(self.public)
+        if self.keyid != expected:
+            raise ValueError(f"keyid: does not match the public key (got {self.keyid}, expected {expected})")
+        if self.role == "department" and (self.department is None or self.witness_kind is not None):
+            raise ValueError("department: a department key names its department and no witness_kind")
+        if self.role == "witness" and (self.witness_kind is None or self.department is not None):
+            raise ValueError("witness_kind: a witness key names its witness_kind and no department")
+        if self.valid_until < self.valid_from:
+            raise ValueError(
+                f"valid_until: before valid_from (got {self.valid_until}, expected on or after {self.valid_from})"
+            )
+        return self
+
+
+class Requirement(Strict):
+    """Who must sign a record kind: ``count`` distinct keys of the given role."""
+
+    signer: Literal["department", "witness"]
+    """department: keys of the record's own department; witness: any witness key."""
+    count: PositiveInt = 1
+
+
+DEFAULT_REQUIREMENTS: tuple[Requirement, ...] = (Requirement(signer="department", count=1),)
+
+
+class KeyRegistry(Record):
+    """The key registry (密钥登记册): every signing key, signed by the root's key-registry keys.
+
+    Keys are never removed: a retired key stays listed with its revocation."""
+
+    KIND: ClassVar[str] = "keys"
+    record_type: Literal["keys/v1"] = Field(alias="_type")
+    name: Label
+    published_on: DateStr
+    keys: list[KeyEntry] = Field(min_length=1)
+    requirements: dict[
+        Literal["department", "checklist-item", "target-registry", "inspector-registry", "plan", "result", "draw", "void"],
+        list[Requirement],
+    ] = Field(default_factory=dict)
+    """Per record kind, who must sign; a kind not listed needs one key of its department."""
+
+    @model_validator(mode="after")
+    def _unique(self) -> KeyRegistry:
+        seen: set[str] = set()
+        for i, key in enumerate(self.keys):
+            if key.public in seen:
+                raise ValueError(f"keys[{i}].public: the same key is listed twice")
+            seen.add(key.public)
+        return self
+
+    def requirements_for(self, kind: str) -> tuple[Requirement, ...]:
+        return tuple(self.requirements.get(kind, DEFAULT_REQUIREMENTS))  # type: ignore[call-overload]
+
+
 RECORD_KINDS: dict[str, type[Record]] = {
     "department/v1": Department,
     "checklist-item/v1": ChecklistItem,
@@ -804,5 +1019,7 @@ RECORD_KINDS: dict[str, type[Record]] = {
     "result/v1": Result,
     "result-codes/v1": ResultCodeList,
     "disposals/v1": DisposalList,
+    "root/v1": Root,
+    "keys/v1": KeyRegistry,
 }
 """``_type`` value -> model. Draws, voids and keys are added by their own modules."""

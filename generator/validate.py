@@ -28,11 +28,13 @@ from .models import (
     Department,
     DisposalList,
     InspectorRegistry,
+    KeyRegistry,
     Plan,
     Record,
     Result,
     ResultCode,
     ResultCodeList,
+    Root,
     TargetRegistry,
     Task,
 )
@@ -79,6 +81,10 @@ def _expected_location(loaded: Loaded) -> str | None:
         return f"plans/{rec.year}/{rec.id}/{v}"
     if isinstance(rec, Result):
         return f"results/{rec.published_on[:4]}/{rec.id}/{v}"
+    if isinstance(rec, Root):
+        return f"root/{rec.version}.yaml"
+    if isinstance(rec, KeyRegistry):
+        return f"keys/{v}"
     return None
 
 
@@ -204,6 +210,10 @@ def validate(content: Content, progress: Callable[[str], None] | None = None) ->
                 need_department(r, d, f"joint_departments[{i}]", "joint_departments", i)
         elif isinstance(rec, TargetRegistry | InspectorRegistry | Plan | Result):
             need_department(r, rec.department, "department", "department")
+        if isinstance(rec, KeyRegistry):
+            for i, key in enumerate(rec.keys):
+                if key.department is not None:
+                    need_department(r, key.department, f"keys[{i}].department", "keys", i, "department")
         if isinstance(rec, InspectorRegistry):
             for i, person in enumerate(rec.inspectors):
                 need_department(r, person.unit, f"inspectors[{i}].unit", "inspectors", i, "unit")

@@ -40,7 +40,7 @@ def test_validate_reports_and_exits_1(content_copy: Path, monkeypatch: pytest.Mo
     assert code == 1
     assert out == ""
     assert err.splitlines() == [
-        "content/departments/wlj.yaml:8:15: jurisdiction: floating-point numbers are not allowed "
+        "content/departments/wlj.yaml:9:17: signed.jurisdiction: floating-point numbers are not allowed "
         '(got 1.5, expected a quoted decimal such as "1.5")',
         "验证未通过：1 个错误，涉及 1 个文件。 / Validation failed: 1 error(s) in 1 file(s).",
     ]

@@ -44,7 +44,7 @@ RESULT = "content/results/2023/MINI-2023-001-R1/v1.yaml"
 CSV_SHA256 = "e59f2c816f88201bbfcfde6d23fb5fde1db1aeab2ef98084fd02d869134dda6d"
 DEPT_FIELDS = (
     "_type, id, version, supersedes, name, short_name, jurisdiction, uscc, address, office_phone, "
-    "website"
+    "website, published_on"
 )
 
 
@@ -133,7 +133,7 @@ CASES: list[Case] = [
     Case(
         "two-documents",
         DEPT,
-        (f"{DEPT}:11:1: more than one YAML document in a file (expected exactly one)",),
+        (f"{DEPT}:12:1: more than one YAML document in a file (expected exactly one)",),
     ),
     Case(
         "float-ratio",
@@ -177,7 +177,7 @@ CASES: list[Case] = [
         (
             f"{RESULT}:2:8: _type: unknown record type (got 'results/v1', expected one of: "
             "department/v1, checklist-item/v1, target-registry/v1, inspector-registry/v1, "
-            "plan/v1, result/v1, result-codes/v1, disposals/v1)",
+            "plan/v1, result/v1, result-codes/v1, disposals/v1, root/v1, keys/v1)",
         ),
     ),
     Case(
@@ -186,7 +186,7 @@ CASES: list[Case] = [
         (
             f"{DEPT}:2:8: _type: unknown record type (got 'departement/v1', expected one of: "
             "department/v1, checklist-item/v1, target-registry/v1, inspector-registry/v1, "
-            "plan/v1, result/v1, result-codes/v1, disposals/v1)",
+            "plan/v1, result/v1, result-codes/v1, disposals/v1, root/v1, keys/v1)",
         ),
     ),
     Case(

@@ -38,7 +38,7 @@ def _add_row_with_private_sentinels(content: Path) -> None:
     old_sha = next(
         line.split(":", 1)[1].strip().strip('"')
         for line in text.splitlines()
-        if line.startswith("sha256:")
+        if line.strip().startswith("sha256:")
     )
     text = text.replace(old_sha, hashlib.sha256(data).hexdigest())
     text = text.replace(f"rows: {len(rows) - 1}", f"rows: {len(rows)}")

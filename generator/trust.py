@@ -1,0 +1,306 @@
+"""Verifying signed records against the root of trust and the key registry.
+
+Pure core: it takes records already read (their data exactly as written and
+their signatures) and a reference date, and returns numbered checks, each
+pass / fail / not checked (with a reason), or pass with a warning.
+
+The rules:
+
+1. **Root chain.** ``content/root/1.yaml``, ``2.yaml`` … must be contiguous.
+   Version 1 must be signed by a threshold of its own keys (and, when the user
+   pins it, have the pinned SHA-256). Version N+1 counts only when signed by a
+   threshold of version N's keys *and* a threshold of its own, and names version
+   N's digest in ``supersedes``. The newest root must not have expired.
+2. **Key registry.** Every version must be signed by a threshold of the trusted
+   root's key-registry keys; versions chain by ``supersedes``; keys are never
+   removed, only revoked.
+3. **Records.** Each record must carry the signatures its kind requires
+   (by default one key of the record's own department; a draw also needs a
+   witness). A signature counts only if it verifies, its key may sign that kind
+   and, at the record's date, the key is within ``valid_from``..``valid_until`` and
+   not revoked. A superseded key still verifies what it signed before it was
+   revoked; a compromised key fails everything signed from ``compromised_since``
+   and flags what came before. Distinct public keys are counted, never keyids.
+   Any signature that is malformed, invalid or not allowed fails the record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .canonical import record_digest
+from .models import KeyEntry, KeyRegistry, Record, Root
+from .signing import SignatureEntry, keyid_of, parse_signatures, signing_input, verify_bytes
+
+Status = Literal["pass", "fail", "not checked"]
+
+
+@dataclass
+class Check:
+    """One numbered check of a verification report."""
+
+    subject: str
+    """What was checked: a file path or a named step."""
+    status: Status
+    reason: str
+    signers: list[str] = field(default_factory=list)
+    """Labels of the keys whose signatures counted."""
+    warnings: list[str] = field(default_factory=list)
+    number: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.number,
+            "subject": self.subject,
+            "status": self.status,
+            "reason": self.reason,
+            "signers": self.signers,
+            "warnings": self.warnings,
+        }
+
+
+@dataclass(frozen=True)
+class SignedDoc:
+    """A record as read: where from, its model, its data as written, its signatures."""
+
+    path: str
+    record: Record
+    signed: dict[str, Any]
+    signatures: list[Any] | None
+    """None for an unsigned draft."""
+
+    @property
+    def digest(self) -> str:
+        return record_digest(self.signed)
+
+
+def _valid_signers(
+    doc: SignedDoc, publics: Iterable[str]
+) -> tuple[dict[str, SignatureEntry], list[str], list[SignatureEntry]]:
+    """Signatures of ``doc`` that verify under one of ``publics``.
+
+    Returns {public: entry} for keys that signed validly (each key once), the
+    problems with malformed entries, and the entries that did not verify.
+    """
+    entries, problems = parse_signatures(doc.signatures if doc.signatures is not None else [])
+    message = signing_input(doc.signed)
+    by_keyid = {keyid_of(p): p for p in publics}
+    good: dict[str, SignatureEntry] = {}
+    bad: list[SignatureEntry] = []
+    for entry in entries:
+        public = by_keyid.get(entry.keyid)
+        if public is not None and verify_bytes(public, message, entry.sig):
+            good.setdefault(public, entry)
+        else:
+            bad.append(entry)
+    return good, problems, bad
+
+
+def _threshold_check(
+    doc: SignedDoc, publics: Sequence[str], threshold: int, who: str
+) -> tuple[bool, str, list[str]]:
+    good, problems, bad = _valid_signers(doc, publics)
+    if doc.signatures is None:
+        return False, "not signed (an unsigned draft)", []
+    if problems:
+        return False, problems[0], []
+    counted = [p for p in publics if p in good]
+    if len(counted) < threshold:
+        dupes = len(doc.signatures) - len(bad) - len(counted)
+        extra = f"; {dupes} duplicate signature(s) by the same key count once" if dupes > 0 else ""
+        unknown = f"; {len(bad)} signature(s) by other keys or not valid" if bad else ""
+        return (
+            False,
+            f"signed by {len(counted)} of the {who}, threshold {threshold}{extra}{unknown}",
+            [p[:16] for p in counted],
+        )
+    return True, f"signed by {len(counted)} of the {who} (threshold {threshold})", [p[:16] for p in counted]
+
+
+def verify_root_chain(
+    roots: Sequence[SignedDoc], now: str, pinned_sha256: str | None = None
+) -> tuple[Root | None, list[Check]]:
+    """Check the root chain; return the newest trusted root (or None) and the checks."""
+    checks: list[Check] = []
+    if not roots:
+        return None, [Check("content/root/", "fail", "no root of trust found (expected content/root/1.yaml)")]
+    ordered = sorted(roots, key=lambda d: d.record.version)
+    for expected, doc in enumerate(ordered, start=1):
+        if doc.record.version != expected:
+            checks.append(
+                Check(doc.path, "fail", f"root versions must be contiguous (got version {doc.record.version}, "
+                      f"expected {expected}: a root that skips a version is not trusted)")
+            )
+            return None, checks
+    start = 0
+    if pinned_sha256 is not None:
+        digests = [d.digest for d in ordered]
+        if pinned_sha256 not in digests:
+            checks.append(
+                Check(ordered[0].path, "fail", f"no root version has the pinned SHA-256 (got "
+                      f"{', '.join(d[:16] + '…' for d in digests)}, expected {pinned_sha256})")
+            )
+            return None, checks
+        start = digests.index(pinned_sha256)
+    trusted: Root | None = None
+    for i in range(start, len(ordered)):
+        doc = ordered[i]
+        root = doc.record
+        assert isinstance(root, Root)
+        own = [k.public for k in root.keys]
+        ok, why, signers = _threshold_check(doc, own, root.threshold, "root's own keys")
+        if not ok:
+            checks.append(Check(doc.path, "fail", f"root version {root.version}: {why}"))
+            return trusted, checks
+        reason = f"root version {root.version}: {why}"
+        if i == start:
+            reason += "; pinned by SHA-256" if pinned_sha256 else "; NOT PINNED: trusted on first use"
+        else:
+            prev_doc = ordered[i - 1]
+            prev = prev_doc.record
+            assert isinstance(prev, Root)
+            if root.supersedes != prev_doc.digest:
+                checks.append(Check(doc.path, "fail", f"root version {root.version} does not name version "
+                                    f"{prev.version} (got supersedes {root.supersedes}, expected {prev_doc.digest})"))
+                return trusted, checks
+            ok, why_prev, _ = _threshold_check(doc, [k.public for k in prev.keys], prev.threshold,
+                                               f"previous root's (version {prev.version}) keys")
+            if not ok:
+                checks.append(Check(doc.path, "fail", f"root version {root.version}: {why_prev}; a new root "
+                                    "must be signed by a threshold of the previous root's keys too"))
+                return trusted, checks
+            reason += f"; {why_prev}"
+        checks.append(Check(doc.path, "pass", reason, signers))
+        trusted = root
+    assert trusted is not None
+    if trusted.expires < now:
+        checks.append(Check("root freshness", "fail", f"the newest root (version {trusted.version}) expired "
+                            f"on {trusted.expires} (checked on {now})"))
+    else:
+        checks.append(Check("root freshness", "pass", f"the newest root (version {trusted.version}) is valid "
+                            f"until {trusted.expires} (checked on {now})"))
+    return trusted, checks
+
+
+def verify_key_registry(
+    versions: Sequence[SignedDoc], root: Root
+) -> tuple[KeyRegistry | None, list[Check]]:
+    """Check every key registry version against the trusted root."""
+    checks: list[Check] = []
+    if not versions:
+        return None, [Check("content/keys/", "fail", "no key registry found (expected content/keys/v1.yaml)")]
+    ordered = sorted(versions, key=lambda d: d.record.version)
+    publics = {keyid_of(k.public): k.public for k in root.keys}
+    signer_publics = [publics[kid] for kid in dict.fromkeys(root.key_registry.keys)]
+    latest: KeyRegistry | None = None
+    prev_doc: SignedDoc | None = None
+    for expected, doc in enumerate(ordered, start=1):
+        reg = doc.record
+        assert isinstance(reg, KeyRegistry)
+        if reg.version != expected:
+            checks.append(Check(doc.path, "fail", f"key registry versions must be contiguous (got version "
+                                f"{reg.version}, expected {expected})"))
+            return latest, checks
+        ok, why, signers = _threshold_check(doc, signer_publics, root.key_registry.threshold,
+                                            "root's key-registry keys")
+        if not ok:
+            bad_signers = ""
+            entries, _ = parse_signatures(doc.signatures or [])
+            if entries and not _valid_signers(doc, signer_publics)[0]:
+                bad_signers = " (a key registry is signed only by the root's key-registry keys)"
+            checks.append(Check(doc.path, "fail", f"key registry version {reg.version}: {why}{bad_signers}"))
+            return latest, checks
+        if prev_doc is not None:
+            prev = prev_doc.record
+            assert isinstance(prev, KeyRegistry)
+            if reg.supersedes != prev_doc.digest:
+                checks.append(Check(doc.path, "fail", f"key registry version {reg.version} does not name version "
+                                    f"{prev.version} (got supersedes {reg.supersedes}, expected {prev_doc.digest})"))
+                return latest, checks
+            now_keys = {k.public for k in reg.keys}
+            dropped = [k.label for k in prev.keys if k.public not in now_keys]
+            if dropped:
+                checks.append(Check(doc.path, "fail", f"keys are revoked, never removed (got version {reg.version} "
+                                    f"without {', '.join(dropped)})"))
+                return latest, checks
+        checks.append(Check(doc.path, "pass", f"key registry version {reg.version}: {why}", signers))
+        latest = reg
+        prev_doc = doc
+    return latest, checks
+
+
+def _key_problem(key: KeyEntry, kind: str, when: str) -> tuple[str | None, str | None]:
+    """(why the key's signature does not count, warning) for a record of ``kind`` dated ``when``."""
+    if kind not in key.kinds:
+        return (f"key {key.label!r} may not sign {kind} records (it may sign: {', '.join(key.kinds)})", None)
+    if when < key.valid_from or when > key.valid_until:
+        return (f"key {key.label!r} was not valid on {when} (valid {key.valid_from} to {key.valid_until})", None)
+    rev = key.revocation
+    if rev is not None:
+        if rev.reason == "compromised":
+            assert rev.compromised_since is not None
+            if when >= rev.compromised_since:
+                return (f"key {key.label!r} is compromised since {rev.compromised_since} "
+                        f"(record dated {when})", None)
+            return None, (f"key {key.label!r} was later reported compromised (since {rev.compromised_since}); "
+                          f"this record is dated {when}, before that")
+        if when >= rev.at:
+            return (f"key {key.label!r} was revoked on {rev.at} (superseded) and the record is dated {when}", None)
+    return None, None
+
+
+def verify_record(doc: SignedDoc, registry: KeyRegistry) -> Check:
+    """Check one record's signatures against the key registry."""
+    rec = doc.record
+    kind = type(rec).KIND
+    if doc.signatures is None:
+        return Check(doc.path, "fail", "not signed (an unsigned draft cannot be published)")
+    when = rec.signed_on()
+    if when is None:  # pragma: no cover - every signed kind has a date
+        return Check(doc.path, "not checked", f"{kind} records carry no date to judge key validity by")
+    keys = {k.public: k for k in registry.keys}
+    good, problems, bad = _valid_signers(doc, keys)
+    if problems:
+        return Check(doc.path, "fail", problems[0])
+    if bad:
+        known = {keyid_of(p) for p in keys}
+        first = bad[0]
+        if first.keyid in known:
+            return Check(doc.path, "fail", f"signatures[{first.index}]: does not verify: the record was changed "
+                         "after it was signed, or the signature was made over other data")
+        return Check(doc.path, "fail", f"signatures[{first.index}]: keyid {first.keyid[:16]}… is not in the key registry")
+    counting: list[KeyEntry] = []
+    warnings: list[str] = []
+    for public in good:
+        key = keys[public]
+        why, warn = _key_problem(key, kind, when)
+        if why is not None:
+            return Check(doc.path, "fail", f"signatures[{good[public].index}]: {why}")
+        if warn:
+            warnings.append(warn)
+        counting.append(key)
+    dept = rec.signing_department()
+    for req in registry.requirements_for(kind):
+        if req.signer == "department":
+            have = [k for k in counting if k.role == "department" and k.department == dept]
+            who = f"keys of department {dept!r}"
+        else:
+            have = [k for k in counting if k.role == "witness"]
+            who = "witness keys"
+        if len(have) < req.count:
+            sigs = len(doc.signatures)
+            dupes = sigs - len(good)
+            extra = f"; {dupes} duplicate signature(s) by one key count once" if dupes else ""
+            return Check(doc.path, "fail", f"needs {req.count} signature(s) by {who}, got {len(have)}{extra}",
+                         [k.label for k in counting])
+    labels = [k.label for k in counting]
+    return Check(doc.path, "pass", f"signed by {', '.join(labels)} (record dated {when})", labels, warnings)
+
+
+def number(checks: Sequence[Check]) -> list[Check]:
+    """Give checks their stable numbers 1, 2, …"""
+    for i, check in enumerate(checks, start=1):
+        check.number = str(i)
+    return list(checks)
