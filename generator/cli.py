@@ -248,7 +248,12 @@ def _today() -> str:
 @main.command()
 @content_option
 @config_option
-@click.option("--json", "as_json", is_flag=True, help="输出机器可读的 JSON（格式见 docs/verify-json.md）。 / Print JSON.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="输出机器可读的 JSON（格式见 docs/verify-json.md）。 / Print JSON.",
+)
 @click.option(
     "--root-sha256",
     metavar="HEX",
@@ -263,7 +268,13 @@ def _today() -> str:
     help="按此日期判断根信任是否过期，默认今天。 / Judge root expiry as of this date (default: today).",
 )
 @handle_errors
-def verify(content_dir: Path, config_dir: Path | None, as_json: bool, root_sha256: str | None, at_date: str | None) -> None:
+def verify(
+    content_dir: Path,
+    config_dir: Path | None,
+    as_json: bool,
+    root_sha256: str | None,
+    at_date: str | None,
+) -> None:
     """核验全部记录的签名：根信任、密钥登记册和每一条记录。
 
     Verify every signature: the root of trust, the key registry and every record.
@@ -287,8 +298,11 @@ def verify(content_dir: Path, config_dir: Path | None, as_json: bool, root_sha25
 
 def _register_subcommands() -> None:
     from .importer import import_group
+    from .keys_cli import keys_group, sign
 
     main.add_command(import_group)
+    main.add_command(keys_group)
+    main.add_command(sign)
 
 
 _register_subcommands()

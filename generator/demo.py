@@ -27,8 +27,8 @@ from typing import Any
 
 from .codes import USCC_ALPHABET, uscc_check_char
 from .content import load_record_file
-from .yamlwrite import dump_yaml
 from .models import ChecklistItem
+from .yamlwrite import dump_yaml
 
 DEMO_NOTE = (
     "# 示例数据（虚构辖区“示例县”），仅供演示。由 python -m generator.demo 生成，请勿手工修改。\n"

@@ -29,7 +29,16 @@ from .yamlsafe import parse_yaml
 from .yamlwrite import dump_yaml
 
 DEMO_NOTE = "# 示例数据（虚构辖区“示例县”），仅供演示。由 python -m generator.demo_signing 生成。\n"
-ALL_KINDS = ["department", "checklist-item", "target-registry", "inspector-registry", "plan", "result", "draw", "void"]
+ALL_KINDS = [
+    "department",
+    "checklist-item",
+    "target-registry",
+    "inspector-registry",
+    "plan",
+    "result",
+    "draw",
+    "void",
+]
 
 ROOT_HOLDERS = [
     ("root-1", "示例县根密钥一（示例）", "示例县人民政府办公室"),
@@ -54,14 +63,16 @@ def test_seed(name: str) -> bytes:
 def write_test_keys(directory: Path, departments: Sequence[tuple[str, str]]) -> None:
     """Write every demo test key file into ``directory`` (a test fixture)."""
     directory.mkdir(parents=True, exist_ok=True)
-    names = [(n, label, None) for n, label, _ in ROOT_HOLDERS]
+    names: list[tuple[str, str, str | None]] = [(n, label, None) for n, label, _ in ROOT_HOLDERS]
     names += [(f"dept-{d}", f"{name}发布密钥（示例）", d) for d, name in departments]
     names += [(f"dept-{OLD_SCJGJ}", "示例县市场监督管理局旧发布密钥（示例，已更换）", "scjgj")]
     names += [(n, label, None) for n, label, _ in WITNESSES]
     for name, label, dept in names:
         key = make_key(test_seed(name), label, dept)
         doc = key_document(key, None, test_key=True)
-        (directory / f"{name}.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        (directory / f"{name}.json").write_text(
+            json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
 
 
 def _key(keys_dir: Path, name: str) -> PrivateKey:
@@ -146,7 +157,7 @@ def sign_file(path: Path, keys: Sequence[PrivateKey]) -> bool:
     if doc is None or problems:
         raise SystemExit(f"cannot sign {path}: {[str(p) for p in problems]}")
     data = doc.data
-    signed = data["signed"] if "signed" in data else data
+    signed = data.get("signed", data)
     sigs = existing_signatures(data)
     have = {s["keyid"] for s in sigs}
     new = [s for s in _sign(signed, keys) if s["keyid"] not in have]
@@ -160,7 +171,9 @@ def sign_demo(content: Path, keys_dir: Path, departments: Sequence[tuple[str, st
     """Write the demo root and key registry, then sign every record. Returns files changed."""
     roots = [_key(keys_dir, n) for n, _, _ in ROOT_HOLDERS]
     _write_signed(content / "root" / "1.yaml", root_record(keys_dir), roots[:2])
-    _write_signed(content / "keys" / "v1.yaml", key_registry_record(keys_dir, departments), roots[:2])
+    _write_signed(
+        content / "keys" / "v1.yaml", key_registry_record(keys_dir, departments), roots[:2]
+    )
     changed = 0
     for path in sorted(content.rglob("*.yaml")):
         if path.parent.name in ("root", "keys"):
@@ -181,10 +194,14 @@ def root_digest(content: Path) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     from .demo import DEPARTMENTS
 
-    parser = argparse.ArgumentParser(description="用示例测试密钥签名演示数据 / sign the demo with its TEST keys")
+    parser = argparse.ArgumentParser(
+        description="用示例测试密钥签名演示数据 / sign the demo with its TEST keys"
+    )
     parser.add_argument("--content", type=Path, default=Path("content"))
     parser.add_argument("--keys", type=Path, default=Path("tests/fixtures/test-keys"))
-    parser.add_argument("--write-keys", action="store_true", help="(re)write the test key files first")
+    parser.add_argument(
+        "--write-keys", action="store_true", help="(re)write the test key files first"
+    )
     args = parser.parse_args(argv)
     departments = [(d["id"], d["name"]) for d in DEPARTMENTS]
     if args.write_keys:

@@ -74,18 +74,16 @@ def _element_type(tp: Any) -> Any:
 
 def _resolve(
     model: type[BaseModel], data: Any, loc: tuple[int | str, ...]
-) -> tuple[Path_, type[BaseModel] | None, Any]:
+) -> tuple[Path_, type[BaseModel] | None]:
     """Follow pydantic's ``loc`` through the data.
 
     Returns the data path (dropping union tags and validator names that
-    pydantic adds to ``loc``), the model that owns the last step, and the
-    field info of the last step when it is a model field.
+    pydantic adds to ``loc``) and the model that owns the last step.
     """
     path: list[str | int] = []
     current_model: type[BaseModel] | None = model
     current_tp: Any = None
     node = data
-    last_info: Any = None
     owner: type[BaseModel] | None = model
     for n, part in enumerate(loc):
         is_last = n == len(loc) - 1
@@ -96,7 +94,6 @@ def _resolve(
                 continue  # a union tag that pydantic adds to loc
             owner = current_model
             path.append(part)
-            last_info = info
             node = node.get(part) if isinstance(node, dict) else None
             if info is None:
                 current_model, current_tp = None, None
@@ -114,7 +111,6 @@ def _resolve(
             elem = _element_type(current_tp) if current_tp is not None else None
             current_model = _model_for(elem, node) if elem is not None else None
             current_tp = None if current_model else elem
-            last_info = None
             continue
         if is_last and isinstance(part, str):
             path.append(part)  # a key that is absent from the data
@@ -123,7 +119,7 @@ def _resolve(
         model_here = _model_for(current_tp, node) if current_tp is not None else None
         if model_here is not None:
             current_model, current_tp = model_here, None
-    return tuple(path), owner, last_info
+    return tuple(path), owner
 
 
 def _dotted(path: Path_) -> str:
@@ -148,7 +144,7 @@ def _unquote(text: str) -> str:
     return re.sub(r"'([^']*)'", r"\1", text)
 
 
-def _message(err: ErrorDetails, owner: type[BaseModel] | None, info: Any, path: Path_) -> str:
+def _message(err: ErrorDetails, owner: type[BaseModel] | None, path: Path_) -> str:
     kind = err["type"]
     value = err.get("input")
     ctx = err.get("ctx") or {}
@@ -208,8 +204,8 @@ def problems_from_validation(
         data = data[part]
     out: list[Problem] = []
     for err in exc.errors(include_url=False):
-        path, owner, info = _resolve(model, data, tuple(err["loc"]))
-        message = _message(err, owner, info, path)
+        path, owner = _resolve(model, data, tuple(err["loc"]))
+        message = _message(err, owner, path)
         match = _FIELD_PREFIX.match(message)
         if err["type"] == "value_error" and match:
             extra = match.group(1)

@@ -48,7 +48,9 @@ def with_signatures(text: str, path: str, signatures: list[dict[str, str]]) -> s
             head = text[: match.start()]
             tail_doc, _ = parse_yaml(head, path)
             if tail_doc is None or set(tail_doc.data) != {"signed"}:
-                raise EnvelopeError(f"{path}: signatures must be the last top-level key of an envelope")
+                raise EnvelopeError(
+                    f"{path}: signatures must be the last top-level key of an envelope"
+                )
             new = head + _signature_block(signatures)
     else:
         before = record_digest(data)
@@ -62,7 +64,9 @@ def with_signatures(text: str, path: str, signatures: list[dict[str, str]]) -> s
         new = "".join(lines[:lead]) + "signed:\n" + body + _signature_block(signatures)
     check, problems = parse_yaml(new, path)
     if check is None or problems or record_digest(check.data.get("signed")) != before:
-        raise EnvelopeError(f"{path}: rewriting the file would change the signed data; it was not changed")
+        raise EnvelopeError(
+            f"{path}: rewriting the file would change the signed data; it was not changed"
+        )
     return new
 
 

@@ -49,15 +49,22 @@ def new_seed() -> bytes:
     return nacl.utils.random(32)
 
 
-def key_document(key: PrivateKey, passphrase: str | None, *, test_key: bool = False) -> dict[str, Any]:
+def key_document(
+    key: PrivateKey, passphrase: str | None, *, test_key: bool = False
+) -> dict[str, Any]:
     """The JSON document of a key file."""
     private: dict[str, Any]
     if passphrase:
         salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
         ops = nacl.pwhash.argon2id.OPSLIMIT_MODERATE
         mem = nacl.pwhash.argon2id.MEMLIMIT_MODERATE
-        box_key = nacl.pwhash.argon2id.kdf(nacl.secret.SecretBox.KEY_SIZE, passphrase.encode("utf-8"), salt,
-                                           opslimit=ops, memlimit=mem)
+        box_key = nacl.pwhash.argon2id.kdf(
+            nacl.secret.SecretBox.KEY_SIZE,
+            passphrase.encode("utf-8"),
+            salt,
+            opslimit=ops,
+            memlimit=mem,
+        )
         sealed = nacl.secret.SecretBox(box_key).encrypt(key.seed)
         private = {
             "encryption": "argon2id-xsalsa20poly1305",
@@ -86,11 +93,16 @@ def key_document(key: PrivateKey, passphrase: str | None, *, test_key: bool = Fa
 def write_key_file(path: Path, key: PrivateKey, passphrase: str | None) -> None:
     """Create ``path`` with mode 0600; refuse to overwrite an existing file."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    data = json.dumps(key_document(key, passphrase), ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+    data = (
+        json.dumps(key_document(key, passphrase), ensure_ascii=False, indent=2).encode("utf-8")
+        + b"\n"
+    )
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise KeyFileError(f"{path}: a key file already exists there; choose another --out") from None
+        raise KeyFileError(
+            f"{path}: a key file already exists there; choose another --out"
+        ) from None
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
     os.chmod(path, 0o600)
@@ -134,5 +146,7 @@ def read_key_file(path: Path, passphrase: str | None = None) -> PrivateKey:
         raise KeyFileError(f"{path}: the private key must be 32 bytes (got {len(seed)})")
     key = make_key(seed, str(doc.get("label", "")), doc.get("department"))
     if key.public != doc.get("public"):
-        raise KeyFileError(f"{path}: the private key does not match the public key written in the file")
+        raise KeyFileError(
+            f"{path}: the private key does not match the public key written in the file"
+        )
     return key

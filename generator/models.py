@@ -930,7 +930,16 @@ class Revocation(Strict):
         return self
 
 
-SIGNED_KINDS = ("department", "checklist-item", "target-registry", "inspector-registry", "plan", "result", "draw", "void")
+SIGNED_KINDS = (
+    "department",
+    "checklist-item",
+    "target-registry",
+    "inspector-registry",
+    "plan",
+    "result",
+    "draw",
+    "void",
+)
 WITNESS_KINDS = ("公证处", "纪检监察", "人大代表", "政协委员", "新闻媒体", "市场主体", "社会第三方")
 
 
@@ -944,9 +953,23 @@ class KeyEntry(Strict):
     role: Literal["department", "witness"]
     department: Id | None = None
     """For department keys: the department that signs with it."""
-    witness_kind: Literal["公证处", "纪检监察", "人大代表", "政协委员", "新闻媒体", "市场主体", "社会第三方"] | None = None
+    witness_kind: (
+        Literal["公证处", "纪检监察", "人大代表", "政协委员", "新闻媒体", "市场主体", "社会第三方"]
+        | None
+    ) = None
     """For witness keys (DOMAIN §5): who the witness is."""
-    kinds: list[Literal["department", "checklist-item", "target-registry", "inspector-registry", "plan", "result", "draw", "void"]] = Field(min_length=1)
+    kinds: list[
+        Literal[
+            "department",
+            "checklist-item",
+            "target-registry",
+            "inspector-registry",
+            "plan",
+            "result",
+            "draw",
+            "void",
+        ]
+    ] = Field(min_length=1)
     """The record kinds this key may sign."""
     valid_from: DateStr
     valid_until: DateStr
@@ -958,9 +981,13 @@ class KeyEntry(Strict):
 
         expected = keyid_of(self.public)
         if self.keyid != expected:
-            raise ValueError(f"keyid: does not match the public key (got {self.keyid}, expected {expected})")
+            raise ValueError(
+                f"keyid: does not match the public key (got {self.keyid}, expected {expected})"
+            )
         if self.role == "department" and (self.department is None or self.witness_kind is not None):
-            raise ValueError("department: a department key names its department and no witness_kind")
+            raise ValueError(
+                "department: a department key names its department and no witness_kind"
+            )
         if self.role == "witness" and (self.witness_kind is None or self.department is not None):
             raise ValueError("witness_kind: a witness key names its witness_kind and no department")
         if self.valid_until < self.valid_from:
@@ -992,7 +1019,16 @@ class KeyRegistry(Record):
     published_on: DateStr
     keys: list[KeyEntry] = Field(min_length=1)
     requirements: dict[
-        Literal["department", "checklist-item", "target-registry", "inspector-registry", "plan", "result", "draw", "void"],
+        Literal[
+            "department",
+            "checklist-item",
+            "target-registry",
+            "inspector-registry",
+            "plan",
+            "result",
+            "draw",
+            "void",
+        ],
         list[Requirement],
     ] = Field(default_factory=dict)
     """Per record kind, who must sign; a kind not listed needs one key of its department."""

@@ -176,7 +176,7 @@ def scan_registry(manifest: TargetRegistry, csv_path: str, display_path: str) ->
     return scan
 
 
-class _NotUtf8(Exception):
+class _NotUtf8Error(Exception):
     def __init__(self, line_no: int, line: bytes, offset: int) -> None:
         super().__init__(line_no)
         self.line_no = line_no
@@ -191,16 +191,18 @@ def _decoded(lines: Iterator[bytes]) -> Iterator[str]:
         try:
             yield line.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise _NotUtf8(number, line, exc.start) from None
+            raise _NotUtf8Error(number, line, exc.start) from None
 
 
-def _not_utf8(scan: RegistryScan, exc: _NotUtf8, header: list[str] | None) -> None:
+def _not_utf8(scan: RegistryScan, exc: _NotUtf8Error, header: list[str] | None) -> None:
     """Name the row and, when the header is known, the column of a non-UTF-8 byte."""
     scan.complete = False
     cells = next(csv.reader([exc.line.decode("utf-8", errors="replace")]), [])
     column = "*"
     if header is not None:
-        column = next((header[i] for i, cell in enumerate(cells) if "\ufffd" in cell and i < len(header)), "*")
+        column = next(
+            (header[i] for i, cell in enumerate(cells) if "\ufffd" in cell and i < len(header)), "*"
+        )
     scan.problem(
         exc.line_no,
         column,
@@ -217,7 +219,7 @@ def _scan_rows(manifest: TargetRegistry, scan: RegistryScan, lines: Iterator[byt
         scan.complete = False
         scan.problems.append(Problem(scan.path, 0, 0, "", "file is empty (expected a header row)"))
         return
-    except _NotUtf8 as exc:
+    except _NotUtf8Error as exc:
         _not_utf8(scan, exc, None)
         return
     except csv.Error as exc:
@@ -285,7 +287,7 @@ def _scan_rows(manifest: TargetRegistry, scan: RegistryScan, lines: Iterator[byt
                     message = check(value)
                     if message:
                         scan.problem(row_no, name, message)
-    except _NotUtf8 as exc:
+    except _NotUtf8Error as exc:
         _not_utf8(scan, exc, header)
     except csv.Error as exc:
         scan.complete = False

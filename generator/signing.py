@@ -56,7 +56,9 @@ def signing_input(signed: dict[str, Any]) -> bytes:
 def keyid_of(public_hex: str) -> str:
     """The keyid of an Ed25519 public key given in lower-case hex."""
     return hashlib.sha256(
-        canonical_json({"keytype": "ed25519", "scheme": "ed25519", "keyval": {"public": public_hex}})
+        canonical_json(
+            {"keytype": "ed25519", "scheme": "ed25519", "keyval": {"public": public_hex}}
+        )
     ).hexdigest()
 
 
@@ -131,8 +133,14 @@ def parse_signatures(raw: object) -> tuple[list[SignatureEntry], list[str]]:
             problems.append(f"{where}: must have exactly keyid and sig (got {keys})")
             continue
         keyid = item["keyid"]
-        if not isinstance(keyid, str) or len(keyid) != 64 or any(c not in "0123456789abcdef" for c in keyid):
-            problems.append(f"{where}.keyid: not a keyid (got {keyid!r}, expected 64 lower-case hex digits)")
+        if (
+            not isinstance(keyid, str)
+            or len(keyid) != 64
+            or any(c not in "0123456789abcdef" for c in keyid)
+        ):
+            problems.append(
+                f"{where}.keyid: not a keyid (got {keyid!r}, expected 64 lower-case hex digits)"
+            )
             continue
         try:
             sig = decode_signature(item["sig"])

@@ -116,7 +116,11 @@ def _threshold_check(
             f"signed by {len(counted)} of the {who}, threshold {threshold}{extra}{unknown}",
             [p[:16] for p in counted],
         )
-    return True, f"signed by {len(counted)} of the {who} (threshold {threshold})", [p[:16] for p in counted]
+    return (
+        True,
+        f"signed by {len(counted)} of the {who} (threshold {threshold})",
+        [p[:16] for p in counted],
+    )
 
 
 def verify_root_chain(
@@ -125,13 +129,19 @@ def verify_root_chain(
     """Check the root chain; return the newest trusted root (or None) and the checks."""
     checks: list[Check] = []
     if not roots:
-        return None, [Check("content/root/", "fail", "no root of trust found (expected content/root/1.yaml)")]
+        return None, [
+            Check("content/root/", "fail", "no root of trust found (expected content/root/1.yaml)")
+        ]
     ordered = sorted(roots, key=lambda d: d.record.version)
     for expected, doc in enumerate(ordered, start=1):
         if doc.record.version != expected:
             checks.append(
-                Check(doc.path, "fail", f"root versions must be contiguous (got version {doc.record.version}, "
-                      f"expected {expected}: a root that skips a version is not trusted)")
+                Check(
+                    doc.path,
+                    "fail",
+                    f"root versions must be contiguous (got version {doc.record.version}, "
+                    f"expected {expected}: a root that skips a version is not trusted)",
+                )
             )
             return None, checks
     start = 0
@@ -139,8 +149,12 @@ def verify_root_chain(
         digests = [d.digest for d in ordered]
         if pinned_sha256 not in digests:
             checks.append(
-                Check(ordered[0].path, "fail", f"no root version has the pinned SHA-256 (got "
-                      f"{', '.join(d[:16] + '…' for d in digests)}, expected {pinned_sha256})")
+                Check(
+                    ordered[0].path,
+                    "fail",
+                    f"no root version has the pinned SHA-256 (got "
+                    f"{', '.join(d[:16] + '…' for d in digests)}, expected {pinned_sha256})",
+                )
             )
             return None, checks
         start = digests.index(pinned_sha256)
@@ -156,31 +170,61 @@ def verify_root_chain(
             return trusted, checks
         reason = f"root version {root.version}: {why}"
         if i == start:
-            reason += "; pinned by SHA-256" if pinned_sha256 else "; NOT PINNED: trusted on first use"
+            reason += (
+                "; pinned by SHA-256" if pinned_sha256 else "; NOT PINNED: trusted on first use"
+            )
         else:
             prev_doc = ordered[i - 1]
             prev = prev_doc.record
             assert isinstance(prev, Root)
             if root.supersedes != prev_doc.digest:
-                checks.append(Check(doc.path, "fail", f"root version {root.version} does not name version "
-                                    f"{prev.version} (got supersedes {root.supersedes}, expected {prev_doc.digest})"))
+                checks.append(
+                    Check(
+                        doc.path,
+                        "fail",
+                        f"root version {root.version} does not name version "
+                        f"{prev.version} (got supersedes {root.supersedes}, expected {prev_doc.digest})",
+                    )
+                )
                 return trusted, checks
-            ok, why_prev, _ = _threshold_check(doc, [k.public for k in prev.keys], prev.threshold,
-                                               f"previous root's (version {prev.version}) keys")
+            ok, why_prev, _ = _threshold_check(
+                doc,
+                [k.public for k in prev.keys],
+                prev.threshold,
+                f"previous root's (version {prev.version}) keys",
+            )
             if not ok:
-                checks.append(Check(doc.path, "fail", f"root version {root.version}: {why_prev}; a new root "
-                                    "must be signed by a threshold of the previous root's keys too"))
+                checks.append(
+                    Check(
+                        doc.path,
+                        "fail",
+                        f"root version {root.version}: {why_prev}; a new root "
+                        "must be signed by a threshold of the previous root's keys too",
+                    )
+                )
                 return trusted, checks
             reason += f"; {why_prev}"
         checks.append(Check(doc.path, "pass", reason, signers))
         trusted = root
     assert trusted is not None
     if trusted.expires < now:
-        checks.append(Check("root freshness", "fail", f"the newest root (version {trusted.version}) expired "
-                            f"on {trusted.expires} (checked on {now})"))
+        checks.append(
+            Check(
+                "root freshness",
+                "fail",
+                f"the newest root (version {trusted.version}) expired "
+                f"on {trusted.expires} (checked on {now})",
+            )
+        )
     else:
-        checks.append(Check("root freshness", "pass", f"the newest root (version {trusted.version}) is valid "
-                            f"until {trusted.expires} (checked on {now})"))
+        checks.append(
+            Check(
+                "root freshness",
+                "pass",
+                f"the newest root (version {trusted.version}) is valid "
+                f"until {trusted.expires} (checked on {now})",
+            )
+        )
     return trusted, checks
 
 
@@ -190,7 +234,9 @@ def verify_key_registry(
     """Check every key registry version against the trusted root."""
     checks: list[Check] = []
     if not versions:
-        return None, [Check("content/keys/", "fail", "no key registry found (expected content/keys/v1.yaml)")]
+        return None, [
+            Check("content/keys/", "fail", "no key registry found (expected content/keys/v1.yaml)")
+        ]
     ordered = sorted(versions, key=lambda d: d.record.version)
     publics = {keyid_of(k.public): k.public for k in root.keys}
     signer_publics = [publics[kid] for kid in dict.fromkeys(root.key_registry.keys)]
@@ -200,32 +246,55 @@ def verify_key_registry(
         reg = doc.record
         assert isinstance(reg, KeyRegistry)
         if reg.version != expected:
-            checks.append(Check(doc.path, "fail", f"key registry versions must be contiguous (got version "
-                                f"{reg.version}, expected {expected})"))
+            checks.append(
+                Check(
+                    doc.path,
+                    "fail",
+                    f"key registry versions must be contiguous (got version "
+                    f"{reg.version}, expected {expected})",
+                )
+            )
             return latest, checks
-        ok, why, signers = _threshold_check(doc, signer_publics, root.key_registry.threshold,
-                                            "root's key-registry keys")
+        ok, why, signers = _threshold_check(
+            doc, signer_publics, root.key_registry.threshold, "root's key-registry keys"
+        )
         if not ok:
             bad_signers = ""
             entries, _ = parse_signatures(doc.signatures or [])
             if entries and not _valid_signers(doc, signer_publics)[0]:
                 bad_signers = " (a key registry is signed only by the root's key-registry keys)"
-            checks.append(Check(doc.path, "fail", f"key registry version {reg.version}: {why}{bad_signers}"))
+            checks.append(
+                Check(doc.path, "fail", f"key registry version {reg.version}: {why}{bad_signers}")
+            )
             return latest, checks
         if prev_doc is not None:
             prev = prev_doc.record
             assert isinstance(prev, KeyRegistry)
             if reg.supersedes != prev_doc.digest:
-                checks.append(Check(doc.path, "fail", f"key registry version {reg.version} does not name version "
-                                    f"{prev.version} (got supersedes {reg.supersedes}, expected {prev_doc.digest})"))
+                checks.append(
+                    Check(
+                        doc.path,
+                        "fail",
+                        f"key registry version {reg.version} does not name version "
+                        f"{prev.version} (got supersedes {reg.supersedes}, expected {prev_doc.digest})",
+                    )
+                )
                 return latest, checks
             now_keys = {k.public for k in reg.keys}
             dropped = [k.label for k in prev.keys if k.public not in now_keys]
             if dropped:
-                checks.append(Check(doc.path, "fail", f"keys are revoked, never removed (got version {reg.version} "
-                                    f"without {', '.join(dropped)})"))
+                checks.append(
+                    Check(
+                        doc.path,
+                        "fail",
+                        f"keys are revoked, never removed (got version {reg.version} "
+                        f"without {', '.join(dropped)})",
+                    )
+                )
                 return latest, checks
-        checks.append(Check(doc.path, "pass", f"key registry version {reg.version}: {why}", signers))
+        checks.append(
+            Check(doc.path, "pass", f"key registry version {reg.version}: {why}", signers)
+        )
         latest = reg
         prev_doc = doc
     return latest, checks
@@ -234,20 +303,34 @@ def verify_key_registry(
 def _key_problem(key: KeyEntry, kind: str, when: str) -> tuple[str | None, str | None]:
     """(why the key's signature does not count, warning) for a record of ``kind`` dated ``when``."""
     if kind not in key.kinds:
-        return (f"key {key.label!r} may not sign {kind} records (it may sign: {', '.join(key.kinds)})", None)
+        return (
+            f"key {key.label!r} may not sign {kind} records (it may sign: {', '.join(key.kinds)})",
+            None,
+        )
     if when < key.valid_from or when > key.valid_until:
-        return (f"key {key.label!r} was not valid on {when} (valid {key.valid_from} to {key.valid_until})", None)
+        return (
+            f"key {key.label!r} was not valid on {when} (valid {key.valid_from} to {key.valid_until})",
+            None,
+        )
     rev = key.revocation
     if rev is not None:
         if rev.reason == "compromised":
             assert rev.compromised_since is not None
             if when >= rev.compromised_since:
-                return (f"key {key.label!r} is compromised since {rev.compromised_since} "
-                        f"(record dated {when})", None)
-            return None, (f"key {key.label!r} was later reported compromised (since {rev.compromised_since}); "
-                          f"this record is dated {when}, before that")
+                return (
+                    f"key {key.label!r} is compromised since {rev.compromised_since} "
+                    f"(record dated {when})",
+                    None,
+                )
+            return None, (
+                f"key {key.label!r} was later reported compromised (since {rev.compromised_since}); "
+                f"this record is dated {when}, before that"
+            )
         if when >= rev.at:
-            return (f"key {key.label!r} was revoked on {rev.at} (superseded) and the record is dated {when}", None)
+            return (
+                f"key {key.label!r} was revoked on {rev.at} (superseded) and the record is dated {when}",
+                None,
+            )
     return None, None
 
 
@@ -259,7 +342,9 @@ def verify_record(doc: SignedDoc, registry: KeyRegistry) -> Check:
         return Check(doc.path, "fail", "not signed (an unsigned draft cannot be published)")
     when = rec.signed_on()
     if when is None:  # pragma: no cover - every signed kind has a date
-        return Check(doc.path, "not checked", f"{kind} records carry no date to judge key validity by")
+        return Check(
+            doc.path, "not checked", f"{kind} records carry no date to judge key validity by"
+        )
     keys = {k.public: k for k in registry.keys}
     good, problems, bad = _valid_signers(doc, keys)
     if problems:
@@ -268,9 +353,17 @@ def verify_record(doc: SignedDoc, registry: KeyRegistry) -> Check:
         known = {keyid_of(p) for p in keys}
         first = bad[0]
         if first.keyid in known:
-            return Check(doc.path, "fail", f"signatures[{first.index}]: does not verify: the record was changed "
-                         "after it was signed, or the signature was made over other data")
-        return Check(doc.path, "fail", f"signatures[{first.index}]: keyid {first.keyid[:16]}… is not in the key registry")
+            return Check(
+                doc.path,
+                "fail",
+                f"signatures[{first.index}]: does not verify: the record was changed "
+                "after it was signed, or the signature was made over other data",
+            )
+        return Check(
+            doc.path,
+            "fail",
+            f"signatures[{first.index}]: keyid {first.keyid[:16]}… is not in the key registry",
+        )
     counting: list[KeyEntry] = []
     warnings: list[str] = []
     for public in good:
@@ -293,10 +386,16 @@ def verify_record(doc: SignedDoc, registry: KeyRegistry) -> Check:
             sigs = len(doc.signatures)
             dupes = sigs - len(good)
             extra = f"; {dupes} duplicate signature(s) by one key count once" if dupes else ""
-            return Check(doc.path, "fail", f"needs {req.count} signature(s) by {who}, got {len(have)}{extra}",
-                         [k.label for k in counting])
+            return Check(
+                doc.path,
+                "fail",
+                f"needs {req.count} signature(s) by {who}, got {len(have)}{extra}",
+                [k.label for k in counting],
+            )
     labels = [k.label for k in counting]
-    return Check(doc.path, "pass", f"signed by {', '.join(labels)} (record dated {when})", labels, warnings)
+    return Check(
+        doc.path, "pass", f"signed by {', '.join(labels)} (record dated {when})", labels, warnings
+    )
 
 
 def number(checks: Sequence[Check]) -> list[Check]:

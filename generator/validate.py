@@ -213,7 +213,9 @@ def validate(content: Content, progress: Callable[[str], None] | None = None) ->
         if isinstance(rec, KeyRegistry):
             for i, key in enumerate(rec.keys):
                 if key.department is not None:
-                    need_department(r, key.department, f"keys[{i}].department", "keys", i, "department")
+                    need_department(
+                        r, key.department, f"keys[{i}].department", "keys", i, "department"
+                    )
         if isinstance(rec, InspectorRegistry):
             for i, person in enumerate(rec.inspectors):
                 need_department(r, person.unit, f"inspectors[{i}].unit", "inspectors", i, "unit")

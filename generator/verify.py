@@ -69,18 +69,32 @@ def verify_content(content: Content, now: str, pinned_sha256: str | None = None)
     first_root = min(roots, key=lambda d: d.record.version).digest if roots else None
     registry: KeyRegistry | None = None
     if root is None:
-        checks.append(Check("content/keys/", "not checked", "no trusted root to check the key registry against"))
+        checks.append(
+            Check(
+                "content/keys/", "not checked", "no trusted root to check the key registry against"
+            )
+        )
     else:
         registry, reg_checks = verify_key_registry(registries, root)
         checks.extend(reg_checks)
     for loaded in others:
         if registry is None:
-            checks.append(Check(loaded.path, "not checked", "no trusted key registry to check signatures against"))
+            checks.append(
+                Check(
+                    loaded.path,
+                    "not checked",
+                    "no trusted key registry to check signatures against",
+                )
+            )
             continue
         checks.append(verify_record(_doc(loaded), registry))
     counts = Counter(c.status for c in checks)
-    summary = {"pass": counts["pass"], "fail": counts["fail"], "not checked": counts["not checked"],
-               "warnings": sum(len(c.warnings) for c in checks)}
+    summary = {
+        "pass": counts["pass"],
+        "fail": counts["fail"],
+        "not checked": counts["not checked"],
+        "warnings": sum(len(c.warnings) for c in checks),
+    }
     return VerifyReport(number(checks), first_root, now, summary)
 
 
@@ -113,7 +127,9 @@ def render_text(report: VerifyReport) -> list[str]:
 
 def unsigned(records: list[Loaded]) -> list[Loaded]:
     """Records that are unsigned drafts."""
-    return [r for r in records if r.signatures is None and not isinstance(r.record, Root | KeyRegistry)]
+    return [
+        r for r in records if r.signatures is None and not isinstance(r.record, Root | KeyRegistry)
+    ]
 
 
 def is_record(obj: object) -> bool:

@@ -279,7 +279,10 @@ def _capped(problems: list[Problem], path: str) -> list[Problem]:
     if len(problems) <= MAX_PROBLEMS_PER_FILE:
         return problems
     rest = len(problems) - MAX_PROBLEMS_PER_FILE
-    return [*problems[:MAX_PROBLEMS_PER_FILE], Problem(path, 0, 0, "", f"... and {rest} more problems of the same kinds in this file")]
+    return [
+        *problems[:MAX_PROBLEMS_PER_FILE],
+        Problem(path, 0, 0, "", f"... and {rest} more problems of the same kinds in this file"),
+    ]
 
 
 def _skip(events: list[Event], start: int) -> int:

@@ -62,5 +62,3 @@ _PLAIN = re.compile(r"^[\w\u3000-\u303f\u4e00-\u9fff\uff00-\uffef《》“”‘
 _RESOLVES = re.compile(
     r"^(?:[-@.]|~$|null$|Null$|NULL$|true$|True$|TRUE$|false$|False$|FALSE$|[-+]?[0-9]|0o|0x|[-+]?\.)"
 )
-
-

@@ -18,9 +18,13 @@ def test_demo_generator_reproduces_the_committed_content(tmp_path: Path) -> None
     assert sign_main(["--content", str(target), "--keys", str(keys)]) == 0
     generated = tree_snapshot(target)
     committed = tree_snapshot(CONTENT)
-    assert sorted(generated) == sorted(committed), "run: python -m generator.demo && python -m generator.demo_signing"
+    assert sorted(generated) == sorted(committed), (
+        "run: python -m generator.demo && python -m generator.demo_signing"
+    )
     changed = [name for name in committed if committed[name] != generated[name]]
-    assert changed == [], f"demo content differs from the generator's output: {changed}; run: python -m generator.demo && python -m generator.demo_signing"
+    assert changed == [], (
+        f"demo content differs from the generator's output: {changed}; run: python -m generator.demo && python -m generator.demo_signing"
+    )
 
 
 def test_demo_refuses_without_checklist(tmp_path: Path, capsys: object) -> None:

@@ -212,9 +212,7 @@ CASES: list[Case] = [
     Case(
         "enum-not-allowed",
         ITEM,
-        (
-            f"{ITEM}:9:11: category: value not allowed (got '普通', expected one of: 一般, 重点)",
-        ),
+        (f"{ITEM}:9:11: category: value not allowed (got '普通', expected one of: 一般, 重点)",),
     ),
     Case(
         "bad-date",

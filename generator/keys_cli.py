@@ -1,0 +1,423 @@
+"""``gongkai keys …`` and ``gongkai sign``: managing keys and signing records.
+
+Private keys live outside the repository (default ``~/.config/gongkai/keys/``),
+mode 0600, optionally encrypted. Public keys go into the key registry
+(``content/keys/vN.yaml``): a change to a signed registry is written as the next
+version, an unsigned draft that the root's key-registry keys must then sign.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .canonical import record_digest
+from .cli import content_option, handle_errors
+from .content import Loaded, display_path, load_record_file
+from .envelope import existing_signatures, with_signatures
+from .errors import GongkaiError
+from .keyfile import PrivateKey, make_key, new_seed, read_key_file, write_key_file
+from .models import SIGNED_KINDS, WITNESS_KINDS, KeyRegistry
+from .signing import encode_signature, keyid_of, sign_bytes, signing_input
+from .yamlsafe import parse_yaml
+from .yamlwrite import dump_yaml
+
+DEFAULT_KEY_DIR = Path("~/.config/gongkai/keys")
+
+
+def _today() -> str:
+    return dt.date.today().isoformat()
+
+
+def _repository_root(start: Path) -> Path | None:
+    for candidate in [start.resolve(), *start.resolve().parents]:
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def _latest_registry(content: Path) -> Loaded:
+    versions = sorted(
+        (content / "keys").glob("v*.yaml"),
+        key=lambda p: int(p.stem[1:]) if p.stem[1:].isdigit() else 0,
+    )
+    if not versions:
+        raise GongkaiError(
+            f"{display_path(content / 'keys')}: no key registry (expected v1.yaml); see docs/operator-guide.md"
+        )
+    loaded, problems = load_record_file(versions[-1])
+    if loaded is None or problems or not isinstance(loaded.record, KeyRegistry):
+        raise GongkaiError(
+            f"{display_path(versions[-1])}: the key registry does not validate; run gongkai validate"
+        )
+    return loaded
+
+
+def _write_registry_change(content: Path, change: Any, what: str) -> Path:
+    """Apply ``change`` to the latest registry's data and write it as a draft.
+
+    A signed latest version is kept and the change becomes version N+1 (superseding
+    it); an unsigned latest draft is changed in place."""
+    latest = _latest_registry(content)
+    data: dict[str, Any] = dict(latest.signed)
+    data["keys"] = [dict(k) for k in data["keys"]]
+    if latest.signatures is not None:
+        data["version"] = latest.record.version + 1
+        data["supersedes"] = record_digest(latest.signed)
+        data["published_on"] = _today()
+        target = content / "keys" / f"v{data['version']}.yaml"
+    else:
+        target = Path(latest.path)
+    change(data)
+    KeyRegistry.model_validate(data)
+    header = f"# 密钥登记册草稿：{what}。须由根信任中登记册签名密钥达到门槛数签名后生效（gongkai sign）。\n"
+    target.write_text(header + dump_yaml(data), encoding="utf-8")
+    return target
+
+
+def _ask_passphrase(confirm: bool) -> str:
+    env = os.environ.get("GONGKAI_PASSPHRASE")
+    if env:
+        return env
+    value: str = click.prompt("口令 / passphrase", hide_input=True, confirmation_prompt=confirm)
+    return value
+
+
+@click.group("keys")
+def keys_group() -> None:
+    """管理签名密钥：新建、列出、吊销、轮换。
+
+    Manage signing keys: create, list, revoke and rotate them.
+
+    Private keys are written outside the repository with mode 0600; the public
+    keys go into the key registry content/keys/vN.yaml, which the root's
+    key-registry keys must sign before the change counts.
+    """
+
+
+def _new_key(
+    content: Path,
+    label: str,
+    department: str | None,
+    role: str,
+    witness_kind: str | None,
+    kinds: list[str],
+    valid_from: str,
+    valid_until: str,
+    out: Path | None,
+    passphrase: bool,
+) -> tuple[PrivateKey, Path, Path]:
+    key = make_key(new_seed(), label, department)
+    path = (out or DEFAULT_KEY_DIR / f"{key.keyid[:16]}.json").expanduser()
+    repo = _repository_root(content)
+    if repo is not None and repo in path.resolve().parents:
+        raise GongkaiError(
+            f"{path}: private keys must not be written inside the repository ({repo}); choose --out elsewhere"
+        )
+    entry: dict[str, Any] = {"keyid": key.keyid, "public": key.public, "label": label, "role": role}
+    if role == "department":
+        entry["department"] = department
+    else:
+        entry["witness_kind"] = witness_kind
+    entry.update(kinds=kinds, valid_from=valid_from, valid_until=valid_until)
+
+    def add(data: dict[str, Any]) -> None:
+        data["keys"].append(entry)
+
+    secret = _ask_passphrase(confirm=True) if passphrase else None
+    registry_path = _write_registry_change(content, add, f"新增密钥 {label}")
+    write_key_file(path, key, secret)
+    return key, path, registry_path
+
+
+@keys_group.command("new")
+@click.option(
+    "--department", help="部门 id（部门密钥必填）。 / The department (for department keys)."
+)
+@click.option(
+    "--label", required=True, help="密钥名称，如“县市场监管局发布密钥”。 / A human label."
+)
+@click.option(
+    "--role",
+    type=click.Choice(["department", "witness"]),
+    default="department",
+    show_default=True,
+    help="部门密钥或见证人密钥。 / A department's key or a witness's key.",
+)
+@click.option(
+    "--witness-kind", type=click.Choice(WITNESS_KINDS), help="见证人类别。 / What kind of witness."
+)
+@click.option(
+    "--kinds",
+    default=None,
+    help="可签名的记录种类，逗号分隔；默认全部（见证人：draw,void）。 / Record kinds it may sign.",
+)
+@click.option(
+    "--valid-from", default=None, metavar="DATE", help="生效日期，默认今天。 / Default: today."
+)
+@click.option(
+    "--valid-until",
+    default=None,
+    metavar="DATE",
+    help="失效日期，默认五年后。 / Default: in five years.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="私钥文件（须在仓库之外），默认 ~/.config/gongkai/keys/。 / The private key file (outside the repository).",
+)
+@click.option(
+    "--passphrase",
+    is_flag=True,
+    help="用口令加密私钥（argon2id + SecretBox）。 / Encrypt the private key with a passphrase.",
+)
+@content_option
+@handle_errors
+def keys_new(
+    department: str | None,
+    label: str,
+    role: str,
+    witness_kind: str | None,
+    kinds: str | None,
+    valid_from: str | None,
+    valid_until: str | None,
+    out: Path | None,
+    passphrase: bool,
+    content_dir: Path,
+) -> None:
+    """新建密钥：私钥写到仓库之外，公钥写入密钥登记册草稿。
+
+    Create a key: the private key goes outside the repository, the public key
+    into a draft of the key registry.
+    """
+    if role == "department" and not department:
+        raise click.UsageError("部门密钥须指定 --department / a department key needs --department")
+    if role == "witness" and not witness_kind:
+        raise click.UsageError(
+            "见证人密钥须指定 --witness-kind / a witness key needs --witness-kind"
+        )
+    kind_list = (
+        kinds.split(",")
+        if kinds
+        else (list(SIGNED_KINDS) if role == "department" else ["draw", "void"])
+    )
+    start = valid_from or _today()
+    end = valid_until or (dt.date.fromisoformat(start) + dt.timedelta(days=5 * 365)).isoformat()
+    key, path, registry = _new_key(
+        content_dir,
+        label,
+        department if role == "department" else None,
+        role,
+        witness_kind,
+        kind_list,
+        start,
+        end,
+        out,
+        passphrase,
+    )
+    click.echo(f"私钥 / private key: {path} (mode 0600{', encrypted' if passphrase else ''})")
+    click.echo(f"keyid: {key.keyid}")
+    click.echo(f"公钥已写入 / public key added to: {display_path(registry)}")
+    click.echo(
+        f"下一步 / next: 根信任的登记册签名密钥签署该文件：gongkai sign {display_path(registry)} --key ROOT_KEY"
+    )
+
+
+def _status(entry: dict[str, Any], today: str) -> str:
+    rev = entry.get("revocation")
+    if rev:
+        if rev["reason"] == "compromised":
+            return f"已泄露 compromised since {rev['compromised_since']}"
+        return f"已更换 superseded on {rev['at']}"
+    if entry["valid_until"] < today:
+        return f"已过期 expired {entry['valid_until']}"
+    if entry["valid_from"] > today:
+        return f"未生效 from {entry['valid_from']}"
+    return "有效 active"
+
+
+@keys_group.command("list")
+@content_option
+@handle_errors
+def keys_list(content_dir: Path) -> None:
+    """列出密钥登记册中的全部密钥及其状态。 / List every key in the key registry and its status."""
+    latest = _latest_registry(content_dir)
+    signed = "已签名 signed" if latest.signatures is not None else "草稿 unsigned draft"
+    click.echo(f"{display_path(Path(latest.path))} (version {latest.record.version}, {signed})")
+    today = _today()
+    for entry in latest.signed["keys"]:
+        owner = entry.get("department") or entry.get("witness_kind")
+        click.echo(
+            f"  {entry['keyid'][:16]}  {entry['label']}  [{entry['role']}: {owner}]  "
+            f"{entry['valid_from']}..{entry['valid_until']}  {_status(entry, today)}"
+        )
+        click.echo(f"                    kinds: {', '.join(entry['kinds'])}")
+
+
+def _find(data: dict[str, Any], key: str) -> dict[str, Any]:
+    matches = [k for k in data["keys"] if k["keyid"].startswith(key) or k["label"] == key]
+    if len(matches) != 1:
+        raise GongkaiError(
+            f"{'no' if not matches else 'more than one'} key matches {key!r} (give more of its keyid)"
+        )
+    found: dict[str, Any] = matches[0]
+    return found
+
+
+@keys_group.command("revoke")
+@click.argument("key")
+@click.option(
+    "--reason",
+    type=click.Choice(["superseded", "compromised"]),
+    required=True,
+    help="更换（superseded）或泄露（compromised）。 / Why the key is revoked.",
+)
+@click.option(
+    "--at", "at_date", default=None, metavar="DATE", help="吊销日期，默认今天。 / Default: today."
+)
+@click.option(
+    "--compromised-since",
+    default=None,
+    metavar="DATE",
+    help="泄露的最早可能日期（泄露时必填）。 / Earliest day it may have been in other hands.",
+)
+@content_option
+@handle_errors
+def keys_revoke(
+    key: str, reason: str, at_date: str | None, compromised_since: str | None, content_dir: Path
+) -> None:
+    """吊销密钥（KEY 为 keyid 前缀或名称）。 / Revoke a key (KEY: a keyid prefix or its label).
+
+    A superseded key still verifies what it signed before it was revoked; a
+    compromised key fails everything signed from --compromised-since on.
+    """
+    if reason == "compromised" and not compromised_since:
+        raise click.UsageError(
+            "泄露须指定 --compromised-since / a compromised key needs --compromised-since"
+        )
+    label = ""
+
+    def revoke(data: dict[str, Any]) -> None:
+        nonlocal label
+        entry = _find(data, key)
+        if entry.get("revocation"):
+            raise GongkaiError(f"key {entry['label']!r} is already revoked")
+        label = entry["label"]
+        entry["revocation"] = {"at": at_date or _today(), "reason": reason}
+        if compromised_since:
+            entry["revocation"]["compromised_since"] = compromised_since
+
+    registry = _write_registry_change(content_dir, revoke, f"吊销密钥 {key}")
+    click.echo(f"已吊销 / revoked: {label} ({reason}) in {display_path(registry)}")
+    click.echo(f"下一步 / next: gongkai sign {display_path(registry)} --key ROOT_KEY")
+
+
+@keys_group.command("rotate")
+@click.argument("key")
+@click.option("--label", required=True, help="新密钥的名称。 / The new key's label.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="新私钥文件。 / The new private key file.",
+)
+@click.option(
+    "--passphrase", is_flag=True, help="用口令加密新私钥。 / Encrypt the new private key."
+)
+@content_option
+@handle_errors
+def keys_rotate(
+    key: str, label: str, out: Path | None, passphrase: bool, content_dir: Path
+) -> None:
+    """轮换密钥：新建同权限的密钥，旧密钥标记为已更换。
+
+    Rotate a key: a new key with the same role and kinds; the old one is
+    revoked as superseded today.
+    """
+    old = _find(_latest_registry(content_dir).signed, key)
+    today = _today()
+    new_key, path, registry = _new_key(
+        content_dir,
+        label,
+        old.get("department"),
+        old["role"],
+        old.get("witness_kind"),
+        list(old["kinds"]),
+        today,
+        old["valid_until"] if old["valid_until"] > today else today,
+        out,
+        passphrase,
+    )
+
+    def supersede(data: dict[str, Any]) -> None:
+        entry = _find(data, old["keyid"])
+        entry["revocation"] = {"at": today, "reason": "superseded"}
+
+    _write_registry_change(content_dir, supersede, f"轮换密钥 {old['label']}")
+    click.echo(f"新私钥 / new private key: {path}")
+    click.echo(
+        f"新 keyid / new keyid: {new_key.keyid}; 旧密钥已标记更换 / old key superseded: {old['label']}"
+    )
+    click.echo(f"下一步 / next: gongkai sign {display_path(registry)} --key ROOT_KEY")
+
+
+def sign_path(path: Path, key: PrivateKey) -> str:
+    """Add ``key``'s signature to one record file. Returns what happened, in words."""
+    loaded, problems = load_record_file(path)
+    if loaded is None or problems:
+        raise GongkaiError(
+            f"{display_path(path)}: does not validate, so it cannot be signed; run gongkai validate"
+        )
+    text = path.read_text(encoding="utf-8")
+    doc, _ = parse_yaml(text, str(path))
+    assert doc is not None
+    sigs = existing_signatures(doc.data)
+    if any(s.get("keyid") == key.keyid for s in sigs):
+        return "already signed by this key"
+    sig = encode_signature(sign_bytes(key.seed, signing_input(loaded.signed)))
+    path.write_text(
+        with_signatures(text, str(path), [*sigs, {"keyid": key.keyid, "sig": sig}]),
+        encoding="utf-8",
+    )
+    return "signed"
+
+
+@click.command("sign")
+@click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--key",
+    "key_files",
+    required=True,
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="私钥文件，可重复给出。 / A private key file; repeat to sign with several keys.",
+)
+@click.option(
+    "--passphrase",
+    is_flag=True,
+    help="私钥已加密，提示输入口令。 / The key is encrypted: ask for its passphrase.",
+)
+@handle_errors
+def sign(paths: tuple[Path, ...], key_files: tuple[Path, ...], passphrase: bool) -> None:
+    """为记录签名：在文件的 signatures 中加入本密钥的签名。
+
+    Sign records: add this key's signature to each file's signatures.
+
+    A draft becomes an envelope (signed + signatures); what is signed is never
+    re-written. Signing again with the same key changes nothing.
+    """
+    secret = _ask_passphrase(confirm=False) if passphrase else None
+    keys = [read_key_file(f, secret) for f in key_files]
+    for path in paths:
+        for key in keys:
+            outcome = sign_path(path, key)
+            click.echo(
+                f"{display_path(path)}: {outcome} ({key.label}, {keyid_of(key.public)[:16]})"
+            )
