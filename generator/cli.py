@@ -67,7 +67,32 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+def root_of_trust_line(content: Path = Path("content")) -> str | None:
+    """The SHA-256 of ``content/root/1.yaml`` (its record digest), for pinning."""
+    path = content / "root" / "1.yaml"
+    if not path.is_file():
+        return None
+    from .content import load_record_file
+
+    loaded, problems = load_record_file(path)
+    if loaded is None or problems:
+        return f"根信任 / root of trust: {path} does not validate"
+    return f"根信任 SHA-256（{path}）/ root of trust: {loaded.digest}"
+
+
+class _Main(click.Group):
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_epilog(ctx, formatter)
+        line = root_of_trust_line()
+        if line:
+            formatter.write_paragraph()
+            formatter.write_text(line)
+            formatter.write_text(
+                "核验时用 --root-sha256 固定它。 / Pin it with --root-sha256 when verifying."
+            )
+
+
+@click.group(cls=_Main, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="gongkai")
 @click.option(
     "-v", "--verbose", is_flag=True, help="出错时显示完整的调用栈。 / Show tracebacks on errors."

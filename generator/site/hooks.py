@@ -15,7 +15,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files, InclusionLevel
 
 from generator.content import load_content
-from generator.errors import InputError
+from generator.errors import InputError, Problem
 from generator.site.render import SiteData, data_files, render_pages
 
 _STATE: dict[str, Any] = {}
@@ -33,9 +33,21 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     from generator.validate import validate
 
     content_dir, config_dir = _content_dirs(config)
-    report = validate(load_content(content_dir, config_dir))
+    import datetime as dt
+
+    from generator.verify import verify_content
+
+    content = load_content(content_dir, config_dir)
+    report = validate(content)
     if report.errors:
         raise InputError(report.errors)
+    verified = verify_content(content, dt.date.today().isoformat())
+    if not verified.ok:
+        raise InputError(
+            Problem(c.subject, 0, 0, "", f"signature check failed: {c.reason}")
+            for c in verified.checks
+            if c.status == "fail"
+        )
     _STATE["data"] = SiteData(report)
     return config
 

@@ -11,6 +11,7 @@ Labels shown to readers live in :data:`LABELS`, in one place.
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 from collections import Counter, defaultdict
@@ -25,13 +26,18 @@ from ..models import (
     Department,
     Inspector,
     InspectorRegistry,
+    KeyEntry,
+    KeyRegistry,
+    Root,
     Plan,
     Result,
     ResultCodeList,
     TargetRegistry,
     Task,
 )
+from ..canonical import canonical_json
 from ..publish import public_columns, public_data, public_rows
+from ..signing import keyid_of, payload_type
 from ..validate import Report
 
 LABELS = {
@@ -62,6 +68,21 @@ LABELS = {
     "versions": "版本历史",
     "private": "不公开",
     "uncapped": "不设上限",
+    "signatures": "签名",
+    "unsigned": "此记录尚未签名（草稿）。",
+    "trust": "根信任与签名密钥",
+}
+
+
+KIND_LABELS = {
+    "department": "部门",
+    "checklist-item": "抽查事项",
+    "target-registry": "检查对象名录库",
+    "inspector-registry": "执法检查人员名录库",
+    "plan": "年度抽查计划",
+    "result": "检查结果",
+    "draw": "摇号记录",
+    "void": "作废记录",
 }
 
 
@@ -112,9 +133,15 @@ class SiteData:
         self.plans: list[Loaded] = []
         self.results: list[Loaded] = []
         self.codes: ResultCodeList | None = None
+        self.roots: list[Loaded] = []
+        self.key_registries: list[Loaded] = []
         for r in content.records:
             rec = r.record
-            if isinstance(rec, Department):
+            if isinstance(rec, Root):
+                self.roots.append(r)
+            elif isinstance(rec, KeyRegistry):
+                self.key_registries.append(r)
+            elif isinstance(rec, Department):
                 self.departments[rec.id] = rec
             elif isinstance(rec, ChecklistItem):
                 self.items[rec.id][rec.version] = r
@@ -129,6 +156,39 @@ class SiteData:
         for r in content.config_records:
             if isinstance(r.record, ResultCodeList) and self.site and r.record.ref == self.site.result_codes:
                 self.codes = r.record
+
+        self.roots.sort(key=lambda r: r.record.version)
+        self.key_registries.sort(key=lambda r: r.record.version)
+        latest = self.key_registries[-1].record if self.key_registries else None
+        self.keys: dict[str, KeyEntry] = (
+            {k.keyid: k for k in latest.keys} if isinstance(latest, KeyRegistry) else {}
+        )
+
+    @property
+    def root_sha256(self) -> str | None:
+        return self.roots[0].digest if self.roots else None
+
+    def signatures_html(self, r: Loaded) -> str:
+        """Who signed a record, with each key's label and role."""
+        if r.signatures is None:
+            return f"<p>{esc(LABELS['unsigned'])}</p>"
+        root_keys = {
+            keyid_of(k.public): (k.label, f"根密钥：{k.holder}")
+            for root in self.roots
+            if isinstance(root.record, Root)
+            for k in root.record.keys
+        }
+        rows = []
+        for s in r.signatures:
+            keyid = str(s.get("keyid", "")) if isinstance(s, dict) else ""
+            key = self.keys.get(keyid)
+            if key is not None:
+                label = key.label
+                role = f"见证人：{key.witness_kind}" if key.role == "witness" else self.dept_name(key.department or "")
+            else:
+                label, role = root_keys.get(keyid, ("（未登记的密钥）", ""))
+            rows.append([esc(label), esc(role), f"<code>{esc(keyid[:16])}…</code>"])
+        return _table(["签名者", "身份", "keyid"], rows)
 
     def dept_name(self, dept_id: str) -> str:
         dept = self.departments.get(dept_id)
@@ -193,8 +253,23 @@ def _item_page(data: SiteData, item_id: str) -> Page:
     body = (
         _dl(fields)
         + f"\n\n## {esc(LABELS['form'])}\n\n{form}\n\n## {esc(LABELS['versions'])}\n\n{history}\n"
+        + _signature_section(data, latest)
     )
     return Page(f"checklist/{item_id}.md", f"{item.name}", body)
+
+
+def _signature_section(data: SiteData, r: Loaded) -> str:
+    kind = type(r.record).KIND
+    base = f"../data/{kind}/{r.record.id}-v{r.record.version}"
+    links = [_link(f"{base}.json", "记录 JSON")]
+    if _dsse_publishable(r):
+        links.append(_link(f"{base}.dsse.json", "DSSE 签名信封"))
+    else:
+        links.append(esc("（此记录含依法不公开的字段，签名须以完整记录核验）"))
+    return (
+        f"\n\n## {esc(LABELS['signatures'])}\n\n{data.signatures_html(r)}\n\n"
+        f"<p>SHA-256：<code>{esc(r.digest)}</code>　{'　'.join(links)}</p>\n"
+    )
 
 
 def _checklist_index(data: SiteData) -> Page:
@@ -301,7 +376,7 @@ def _plan_page(data: SiteData, r: Loaded) -> Page:
         ("SHA-256", f"<code>{esc(r.digest)}</code>"),
     ])
     tasks = "\n\n".join(_task_section(data, plan, t) for t in plan.tasks)
-    return Page(f"plans/{plan.id}.md", plan.title, f"{head}\n\n{tasks}")
+    return Page(f"plans/{plan.id}.md", plan.title, f"{head}\n\n{tasks}" + _signature_section(data, r))
 
 
 def _result_page(data: SiteData, r: Loaded) -> Page:
@@ -327,7 +402,47 @@ def _result_page(data: SiteData, r: Loaded) -> Page:
         ("检查机关", esc(data.dept_name(res.department))),
         ("公示日期", esc(res.published_on)),
     ]) + "\n\n" + _table(["市场主体名称", "统一社会信用代码", "检查完成日期", "检查结果", "后续处置", "分项结果"], rows)
-    return Page(f"results/{res.id}.md", f"检查结果公告 {res.id}", body)
+    return Page(f"results/{res.id}.md", f"检查结果公告 {res.id}", body + _signature_section(data, r))
+
+
+def _trust_page(data: SiteData) -> Page:
+    parts = []
+    if data.root_sha256:
+        parts.append(
+            "<p>根信任（第 1 版）的 SHA-256——核验时请固定它："
+            f'<br><code class="gk-code">{esc(data.root_sha256)}</code></p>'
+            f"<pre><code>gongkai verify --root-sha256 {esc(data.root_sha256)}</code></pre>"
+        )
+    for r in data.roots:
+        root = r.record
+        assert isinstance(root, Root)
+        parts.append(f"## 根信任 第 {esc(root.version)} 版\n\n" + _dl([
+            ("发布日期", esc(root.published_on)),
+            ("有效期至", esc(root.expires)),
+            ("根密钥签名门槛", esc(f"{root.threshold} / {len(root.keys)}")),
+            ("登记册签名门槛", esc(f"{root.key_registry.threshold} / {len(root.key_registry.keys)}")),
+            ("SHA-256", f"<code>{esc(r.digest)}</code>"),
+        ]) + "\n\n" + _table(
+            ["根密钥", "保管单位", "keyid"],
+            ([esc(k.label), esc(k.holder), f"<code>{esc(keyid_of(k.public)[:16])}…</code>"] for k in root.keys),
+        ) + "\n\n" + data.signatures_html(r))
+    if data.key_registries:
+        r = data.key_registries[-1]
+        reg = r.record
+        assert isinstance(reg, KeyRegistry)
+        rows = []
+        for k in reg.keys:
+            owner = data.dept_name(k.department) if k.department else f"见证人：{k.witness_kind}"
+            status = "有效"
+            if k.revocation is not None:
+                status = (f"已泄露（自 {k.revocation.compromised_since} 起的签名无效）"
+                          if k.revocation.reason == "compromised" else f"已更换（{k.revocation.at}）")
+            rows.append([esc(k.label), esc(owner), esc("、".join(KIND_LABELS.get(x, x) for x in k.kinds)),
+                         esc(f"{k.valid_from} 至 {k.valid_until}"), esc(status), f"<code>{esc(k.keyid[:16])}…</code>"])
+        parts.append(f"## 签名密钥登记册 第 {esc(reg.version)} 版\n\n"
+                     + _table(["密钥", "所属", "可签名的记录", "有效期", "状态", "keyid"], rows)
+                     + "\n\n" + data.signatures_html(r))
+    return Page("trust/index.md", LABELS["trust"], "\n\n".join(parts))
 
 
 def _list_page(path: str, title: str, links: list[tuple[str, str]]) -> Page:
@@ -361,16 +476,33 @@ def render_pages(data: SiteData) -> Iterator[Page]:
     yield _list_page("results/index.md", LABELS["results"], res_links)
     dept_rows = ([esc(d.name), esc(d.short_name), esc(d.office_phone or ""), esc(d.address or "")]
                  for d in data.departments.values())
+    yield _trust_page(data)
     yield Page("departments/index.md", LABELS["departments"], _table(["名称", "简称", "办公电话", "地址"], dept_rows))
 
 
+def _dsse_publishable(r: Loaded) -> bool:
+    """A DSSE envelope can be published when the record is signed and has nothing private."""
+    return r.signatures is not None and public_data(r.record, r.signed) == r.signed
+
+
+def dsse_envelope(r: Loaded) -> dict[str, Any]:
+    """The DSSE JSON envelope of a signed record: the same signatures, for machines."""
+    return {
+        "payloadType": payload_type(r.record.record_type),
+        "payload": base64.b64encode(canonical_json(r.signed)).decode("ascii"),
+        "signatures": [{"keyid": s["keyid"], "sig": s["sig"]} for s in (r.signatures or [])],
+    }
+
+
 def data_files(data: SiteData) -> Iterator[tuple[str, bytes]]:
-    """Open data: every record's public JSON and each registry's public CSV."""
+    """Open data: every record's public JSON (and DSSE envelope) and each registry's public CSV."""
     for r in [*data.report.content.records, *data.report.content.config_records]:
         kind = type(r.record).KIND
         doc = public_data(r.record, r.signed)
-        yield (f"data/{kind}/{r.record.id}-v{r.record.version}.json",
-               json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8"))
+        base = f"data/{kind}/{r.record.id}-v{r.record.version}"
+        yield (f"{base}.json", json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8"))
+        if _dsse_publishable(r):
+            yield (f"{base}.dsse.json", json.dumps(dsse_envelope(r), indent=2).encode("utf-8"))
     for r in data.registries:
         reg = r.record
         assert isinstance(reg, TargetRegistry)
