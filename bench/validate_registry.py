@@ -545,9 +545,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.child_scan:
         return child_scan(args.child_scan)
 
-    out: Path = args.out.resolve() if args.out else Path(tempfile.mkdtemp(prefix="gongkai-bench-"))
-    config: Path = args.config.resolve()
     faults = faults_for(args.rows) if args.faults else []
+    config: Path = args.config.resolve()
+    out: Path = args.out.resolve() if args.out else Path(tempfile.mkdtemp(prefix="gongkai-bench-"))
     print(f"machine: {machine()}")
     print(f"goal:    ≤ {GOAL_SECONDS:g} s wall and ≤ {GOAL_BYTES // MB:,} MB peak RSS per process")
     wrong: list[str] = []

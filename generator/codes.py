@@ -55,10 +55,11 @@ def is_uscc(code: str) -> bool:
     if len(code) != 18:
         return False
     try:
-        total = sum(table[ch] for table, ch in zip(_USCC_TABLE, code, strict=False))
+        # map() over the per-position tables stops after 17 characters; faster than a generator.
+        total = sum(map(dict.__getitem__, _USCC_TABLE, code))
     except KeyError:
         return False
-    return USCC_ALPHABET[(31 - total % 31) % 31] == code[17]
+    return USCC_ALPHABET[-total % 31] == code[17]
 
 
 def registration_number_problem(code: str) -> str | None:
@@ -96,9 +97,15 @@ _MOBILE = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?1[3-9][0-9](?:[- ]?[0-9]{4}){2}(
 _RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
 
 
+_SEVEN_DIGITS = re.compile(r"[0-9]{3}[- ]?[0-9]{4}")
+"""Every mobile number and resident ID number contains this: a cheap test first."""
+
+
 def find_personal_numbers(text: str) -> list[str]:
     """Mainland mobile numbers and valid resident ID numbers found in ``text``,
     each described for an error message."""
+    if not _SEVEN_DIGITS.search(text):
+        return []
     found: list[str] = []
     for match in _RESIDENT_ID.finditer(text):
         if resident_id_valid(match.group()):

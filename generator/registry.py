@@ -15,9 +15,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .codes import find_personal_numbers, is_uscc, registration_number_problem, uscc_problem
@@ -66,14 +65,18 @@ def _cell_checker(col: Column) -> Callable[[str], str | None] | None:
 
         return check_enum
     if col.type == "date":
+        seen: set[str] = set()  # a registry repeats the same dates many times
 
         def check_date(value: str) -> str | None:
+            if value in seen:
+                return None
             if not _DATE.match(value):
                 return f"not a date (got {value!r}, expected YYYY-MM-DD)"
             try:
                 dt.date.fromisoformat(value)
             except ValueError:
                 return f"no such day (got {value!r})"
+            seen.add(value)
             return None
 
         return check_date
@@ -119,12 +122,6 @@ def _id_problem(value: str, allow_registration_numbers: bool) -> str | None:
     return f"invalid 统一社会信用代码 {value!r}: {problem}" if problem else None
 
 
-def _hashing_lines(raw: io.BufferedReader, digest: hashlib._Hash) -> Iterator[bytes]:
-    for line in raw:
-        digest.update(line)
-        yield line
-
-
 def scan_registry(manifest: TargetRegistry, csv_path: str, display_path: str) -> RegistryScan:
     """Check a registry CSV against its manifest, reading it once.
 
@@ -132,21 +129,23 @@ def scan_registry(manifest: TargetRegistry, csv_path: str, display_path: str) ->
     and every problem, capped at ``MAX_PROBLEMS_PER_FILE`` listed.
     """
     scan = RegistryScan(display_path)
-    digest = hashlib.sha256()
     try:
-        raw = open(csv_path, "rb")  # noqa: SIM115 - closed in finally; read line by line
+        with open(csv_path, "rb") as raw:
+            scan.sha256 = hashlib.file_digest(raw, "sha256").hexdigest()
+        try:
+            # Fast path: let the text layer decode; Excel's BOM is dropped by utf-8-sig.
+            with open(csv_path, encoding="utf-8-sig", newline="") as text:
+                _scan_rows(manifest, scan, text)
+        except UnicodeDecodeError:
+            # Rare: read again line by line, to name the row and column of the bad byte.
+            scan = RegistryScan(display_path, sha256=scan.sha256)
+            with open(csv_path, "rb") as raw:
+                _scan_rows(manifest, scan, _decoded(iter(raw)))
     except OSError as exc:
         scan.problems.append(
             Problem(display_path, 0, 0, "", f"cannot read the registry file ({exc.strerror})")
         )
         return scan
-    try:
-        _scan_rows(manifest, scan, _hashing_lines(raw, digest))
-        for line in raw:  # what is left when a problem stopped the scan early
-            digest.update(line)
-    finally:
-        raw.close()
-    scan.sha256 = digest.hexdigest()
     head: list[Problem] = []
     if scan.sha256 != manifest.sha256:
         head.append(
@@ -211,8 +210,8 @@ def _not_utf8(scan: RegistryScan, exc: _NotUtf8Error, header: list[str] | None) 
     )
 
 
-def _scan_rows(manifest: TargetRegistry, scan: RegistryScan, lines: Iterator[bytes]) -> None:
-    reader = csv.reader(_decoded(lines), strict=True)
+def _scan_rows(manifest: TargetRegistry, scan: RegistryScan, lines: Iterable[str]) -> None:
+    reader = csv.reader(lines, strict=True)
     try:
         header = next(reader)
     except StopIteration:

@@ -94,3 +94,15 @@ def test_find_personal_numbers() -> None:
     # Landlines, USCCs and numbers inside longer digit runs are not personal numbers.
     assert find_personal_numbers("0832-6210001 914403001922038216 9913812345678") == []
     assert find_personal_numbers("+86 138-1234-5678") == ["a mobile phone number (138****5678)"]
+
+
+@given(st.text(alphabet="0123456789X -+86abc号码：", max_size=40))
+def test_prefilter_never_hides_a_personal_number(text: str) -> None:
+    # find_personal_numbers skips texts without seven digits in a row (allowing one
+    # separator); the full patterns must agree on every text.
+    from generator import codes
+
+    full = [m.group() for m in codes._MOBILE.finditer(text)] + [
+        m.group() for m in codes._RESIDENT_ID.finditer(text) if resident_id_valid(m.group())
+    ]
+    assert bool(full) == bool(find_personal_numbers(text))
