@@ -23,22 +23,13 @@ from .canonical import record_digest
 from .content import load_record_file
 from .envelope import existing_signatures, with_signatures
 from .keyfile import PrivateKey, key_document, make_key, read_key_file
-from .models import KeyRegistry, Root
+from .models import SIGNED_KINDS, KeyRegistry, Root
 from .signing import encode_signature, sign_bytes, signing_input
 from .yamlsafe import parse_yaml
 from .yamlwrite import dump_yaml
 
 DEMO_NOTE = "# 示例数据（虚构辖区“示例县”），仅供演示。由 python -m generator.demo_signing 生成。\n"
-ALL_KINDS = [
-    "department",
-    "checklist-item",
-    "target-registry",
-    "inspector-registry",
-    "plan",
-    "result",
-    "draw",
-    "void",
-]
+ALL_KINDS = list(SIGNED_KINDS)
 
 ROOT_HOLDERS = [
     ("root-1", "示例县根密钥一（示例）", "示例县人民政府办公室"),

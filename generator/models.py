@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import typing
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -930,7 +931,7 @@ class Revocation(Strict):
         return self
 
 
-SIGNED_KINDS = (
+SignedKind = Literal[
     "department",
     "checklist-item",
     "target-registry",
@@ -939,8 +940,14 @@ SIGNED_KINDS = (
     "result",
     "draw",
     "void",
-)
-WITNESS_KINDS = ("公证处", "纪检监察", "人大代表", "政协委员", "新闻媒体", "市场主体", "社会第三方")
+]
+"""The record kinds a key may be allowed to sign."""
+SIGNED_KINDS: tuple[str, ...] = typing.get_args(SignedKind)
+WitnessKind = Literal[
+    "公证处", "纪检监察", "人大代表", "政协委员", "新闻媒体", "市场主体", "社会第三方"
+]
+"""Who a witness is (DOMAIN §5: 纪检监察, 公证, 人大代表, 政协委员, 新闻媒体, businesses, third parties)."""
+WITNESS_KINDS: tuple[str, ...] = typing.get_args(WitnessKind)
 
 
 class KeyEntry(Strict):
@@ -953,23 +960,9 @@ class KeyEntry(Strict):
     role: Literal["department", "witness"]
     department: Id | None = None
     """For department keys: the department that signs with it."""
-    witness_kind: (
-        Literal["公证处", "纪检监察", "人大代表", "政协委员", "新闻媒体", "市场主体", "社会第三方"]
-        | None
-    ) = None
+    witness_kind: WitnessKind | None = None
     """For witness keys (DOMAIN §5): who the witness is."""
-    kinds: list[
-        Literal[
-            "department",
-            "checklist-item",
-            "target-registry",
-            "inspector-registry",
-            "plan",
-            "result",
-            "draw",
-            "void",
-        ]
-    ] = Field(min_length=1)
+    kinds: list[SignedKind] = Field(min_length=1)
     """The record kinds this key may sign."""
     valid_from: DateStr
     valid_until: DateStr
@@ -1019,16 +1012,7 @@ class KeyRegistry(Record):
     published_on: DateStr
     keys: list[KeyEntry] = Field(min_length=1)
     requirements: dict[
-        Literal[
-            "department",
-            "checklist-item",
-            "target-registry",
-            "inspector-registry",
-            "plan",
-            "result",
-            "draw",
-            "void",
-        ],
+        SignedKind,
         list[Requirement],
     ] = Field(default_factory=dict)
     """Per record kind, who must sign; a kind not listed needs one key of its department."""
