@@ -7,64 +7,19 @@ messages and exit codes here and nowhere else; a traceback is shown only with
 
 from __future__ import annotations
 
-import functools
 import sys
-import traceback
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
 from . import __version__
-from .errors import GongkaiError, InputError, Problem
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-def _echo_problems(problems: list[Problem]) -> None:
-    for p in problems:
-        click.echo(str(p), err=True)
-
-
-def handle_errors(func: F) -> F:
-    """Turn domain errors into a message and exit code 1; anything else into
-    a short message and exit code 2 (with the traceback only under --verbose)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        ctx = click.get_current_context()
-        verbose = bool(ctx.find_root().params.get("verbose"))
-        try:
-            return func(*args, **kwargs)
-        except InputError as exc:
-            _echo_problems(exc.problems)
-            click.echo(
-                f"错误：{len(exc.problems)} 个问题，未写入任何文件。 / "
-                f"{len(exc.problems)} problem(s); nothing was written.",
-                err=True,
-            )
-            if verbose:
-                traceback.print_exc()
-            sys.exit(1)
-        except GongkaiError as exc:
-            click.echo(f"错误 / error: {exc}", err=True)
-            if verbose:
-                traceback.print_exc()
-            sys.exit(1)
-        except BrokenPipeError:  # the reader went away (e.g. `| head`): nothing more to say
-            sys.stderr.close()
-            sys.exit(1)
-        except OSError as exc:
-            where = f" ({exc.filename})" if exc.filename else ""
-            click.echo(f"错误 / error: {exc.strerror or exc}{where}", err=True)
-            if verbose:
-                traceback.print_exc()
-            sys.exit(1)
-
-    return wrapper  # type: ignore[return-value]
+from .cli_common import (
+    CONTEXT_SETTINGS,
+    config_option,
+    content_option,
+    echo_problems,
+    handle_errors,
+)
 
 
 def root_of_trust_line(content: Path = Path("content")) -> str | None:
@@ -110,24 +65,6 @@ def main(verbose: bool) -> None:
     """
 
 
-content_option = click.option(
-    "--content",
-    "content_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("content"),
-    show_default=True,
-    help="记录所在目录。 / The directory holding the records.",
-)
-config_option = click.option(
-    "--config",
-    "config_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="站点配置目录，默认为 content 旁的 site_config/。 / Site configuration directory "
-    "(default: site_config/ beside the content directory).",
-)
-
-
 @main.command()
 @content_option
 @config_option
@@ -153,7 +90,7 @@ def validate(content_dir: Path, config_dir: Path | None, quiet: bool) -> None:
     content = load_content(content_dir, config_dir, progress=progress)
     report = run_validate(content, progress=progress)
     errors = report.errors
-    _echo_problems(report.problems)
+    echo_problems(report.problems)
     if errors:
         click.echo(
             f"验证未通过：{len(errors)} 个错误，涉及 {len({p.path for p in errors})} 个文件。 / "

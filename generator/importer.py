@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
-import functools
 import math
 import os
 import re
@@ -53,6 +52,7 @@ from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
 from .canonical import file_sha256
+from .cli_common import handle_errors
 from .content import Loaded, display_path, load_record_file
 from .diagnostics import problems_from_validation
 from .errors import InputError, Problem
@@ -1860,19 +1860,6 @@ def import_inspectors(
 # The command line
 
 
-def _handled(func: F) -> F:
-    """``generator.cli.handle_errors``, looked up when the command runs (cli
-    imports this module, so this module cannot import cli when it loads)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from . import cli  # cli imports this module, so not at load time
-
-        return cli.handle_errors(func)(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
 def _common(func: F) -> F:
     """The options every import takes."""
     options = [
@@ -1964,7 +1951,7 @@ def import_group() -> None:
     "differs from its latest version.",
 )
 @_common
-@_handled
+@handle_errors
 def checklist_command(
     *,
     file: Path,
@@ -2033,7 +2020,7 @@ def checklist_command(
     "where no USCC was ever issued.",
 )
 @_common
-@_handled
+@handle_errors
 def targets_command(
     *,
     file: Path,
@@ -2097,7 +2084,7 @@ def targets_command(
     "previous version's, or one made from the department's).",
 )
 @_common
-@_handled
+@handle_errors
 def inspectors_command(
     *,
     file: Path,

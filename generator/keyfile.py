@@ -14,6 +14,7 @@ With a passphrase, ``private`` is ``{"encryption": "argon2id-xsalsa20poly1305",
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import os
 from dataclasses import dataclass
@@ -124,24 +125,34 @@ def read_key_file(path: Path, passphrase: str | None = None) -> PrivateKey:
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise KeyFileError(f"{path}: not a gongkai key file (format is not {FORMAT!r})")
     private = doc.get("private") or {}
-    if private.get("encryption") == "none":
-        seed = bytes.fromhex(private.get("seed", ""))
-    elif private.get("encryption") == "argon2id-xsalsa20poly1305":
-        if not passphrase:
-            raise KeyFileError(f"{path}: the key is encrypted; give its passphrase (--passphrase)")
-        try:
+    if not isinstance(private, dict):
+        raise KeyFileError(f"{path}: the key file is damaged (its private part is not a mapping)")
+    try:
+        if private.get("encryption") == "none":
+            seed = bytes.fromhex(str(private.get("seed", "")))
+        elif private.get("encryption") == "argon2id-xsalsa20poly1305":
+            if not passphrase:
+                raise KeyFileError(
+                    f"{path}: the key is encrypted; give its passphrase (--passphrase)"
+                )
             box_key = nacl.pwhash.argon2id.kdf(
                 nacl.secret.SecretBox.KEY_SIZE,
                 passphrase.encode("utf-8"),
-                base64.b64decode(private["salt"]),
+                base64.b64decode(private["salt"], validate=True),
                 opslimit=int(private["opslimit"]),
                 memlimit=int(private["memlimit"]),
             )
-            seed = nacl.secret.SecretBox(box_key).decrypt(base64.b64decode(private["box"]))
-        except CryptoError:
-            raise KeyFileError(f"{path}: wrong passphrase") from None
-    else:
-        raise KeyFileError(f"{path}: unknown encryption {private.get('encryption')!r}")
+            seed = nacl.secret.SecretBox(box_key).decrypt(
+                base64.b64decode(private["box"], validate=True)
+            )
+        else:
+            raise KeyFileError(f"{path}: unknown encryption {private.get('encryption')!r}")
+    except CryptoError:
+        raise KeyFileError(f"{path}: wrong passphrase (or the encrypted key is damaged)") from None
+    except (KeyError, TypeError, ValueError, binascii.Error) as exc:
+        raise KeyFileError(
+            f"{path}: the key file is damaged ({type(exc).__name__}: {exc})"
+        ) from None
     if len(seed) != 32:
         raise KeyFileError(f"{path}: the private key must be 32 bytes (got {len(seed)})")
     key = make_key(seed, str(doc.get("label", "")), doc.get("department"))

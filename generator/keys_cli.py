@@ -14,15 +14,24 @@ from pathlib import Path
 from typing import Any
 
 import click
+from pydantic import ValidationError
 
 from .canonical import record_digest
-from .cli import content_option, handle_errors
+from .cli_common import content_option, handle_errors
 from .content import Loaded, display_path, load_record_file
 from .envelope import existing_signatures, with_signatures
 from .errors import GongkaiError
 from .keyfile import PrivateKey, make_key, new_seed, read_key_file, write_key_file
 from .models import SIGNED_KINDS, WITNESS_KINDS, KeyRegistry
-from .signing import encode_signature, keyid_of, sign_bytes, signing_input
+from .signing import (
+    SignatureFormatError,
+    decode_signature,
+    encode_signature,
+    keyid_of,
+    sign_bytes,
+    signing_input,
+    verify_bytes,
+)
 from .yamlsafe import parse_yaml
 from .yamlwrite import dump_yaml
 
@@ -31,6 +40,16 @@ DEFAULT_KEY_DIR = Path("~/.config/gongkai/keys")
 
 def _today() -> str:
     return dt.date.today().isoformat()
+
+
+def _date(value: str, option: str) -> str:
+    """A YYYY-MM-DD option value, or a usage error naming the option."""
+    try:
+        if len(value) == 10:
+            return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        pass
+    raise click.BadParameter(f"not a date (got {value!r}, expected YYYY-MM-DD)", param_hint=option)
 
 
 def _repository_root(start: Path) -> Path | None:
@@ -73,7 +92,13 @@ def _write_registry_change(content: Path, change: Any, what: str) -> Path:
     else:
         target = Path(latest.path)
     change(data)
-    KeyRegistry.model_validate(data)
+    try:
+        KeyRegistry.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"])
+        message = str(first.get("ctx", {}).get("error", first["msg"]))
+        raise GongkaiError(f"the key registry would not be valid: {where}: {message}") from None
     header = f"# 密钥登记册草稿：{what}。须由根信任中登记册签名密钥达到门槛数签名后生效（gongkai sign）。\n"
     target.write_text(header + dump_yaml(data), encoding="utf-8")
     return target
@@ -129,8 +154,12 @@ def _new_key(
         data["keys"].append(entry)
 
     secret = _ask_passphrase(confirm=True) if passphrase else None
-    registry_path = _write_registry_change(content, add, f"新增密钥 {label}")
-    write_key_file(path, key, secret)
+    write_key_file(path, key, secret)  # first: it refuses to overwrite an existing file
+    try:
+        registry_path = _write_registry_change(content, add, f"新增密钥 {label}")
+    except BaseException:
+        path.unlink(missing_ok=True)  # no private key without its registry entry
+        raise
     return key, path, registry_path
 
 
@@ -202,12 +231,27 @@ def keys_new(
             "见证人密钥须指定 --witness-kind / a witness key needs --witness-kind"
         )
     kind_list = (
-        kinds.split(",")
+        [k.strip() for k in kinds.split(",")]
         if kinds
         else (list(SIGNED_KINDS) if role == "department" else ["draw", "void"])
     )
-    start = valid_from or _today()
-    end = valid_until or (dt.date.fromisoformat(start) + dt.timedelta(days=5 * 365)).isoformat()
+    unknown = [k for k in kind_list if k not in SIGNED_KINDS]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown record kind (got {', '.join(unknown)}, expected some of: {', '.join(SIGNED_KINDS)})",
+            param_hint="--kinds",
+        )
+    start = _date(valid_from, "--valid-from") if valid_from else _today()
+    end = (
+        _date(valid_until, "--valid-until")
+        if valid_until
+        else (dt.date.fromisoformat(start) + dt.timedelta(days=5 * 365)).isoformat()
+    )
+    if end < start:
+        raise click.BadParameter(
+            f"before --valid-from (got {end}, expected on or after {start})",
+            param_hint="--valid-until",
+        )
     key, path, registry = _new_key(
         content_dir,
         label,
@@ -300,6 +344,10 @@ def keys_revoke(
         raise click.UsageError(
             "泄露须指定 --compromised-since / a compromised key needs --compromised-since"
         )
+    at_date = _date(at_date, "--at") if at_date else None
+    compromised_since = (
+        _date(compromised_since, "--compromised-since") if compromised_since else None
+    )
     label = ""
 
     def revoke(data: dict[str, Any]) -> None:
@@ -377,14 +425,25 @@ def sign_path(path: Path, key: PrivateKey) -> str:
     doc, _ = parse_yaml(text, str(path))
     assert doc is not None
     sigs = existing_signatures(doc.data)
-    if any(s.get("keyid") == key.keyid for s in sigs):
-        return "already signed by this key"
-    sig = encode_signature(sign_bytes(key.seed, signing_input(loaded.signed)))
+    message = signing_input(loaded.signed)
+    mine = [s for s in sigs if s.get("keyid") == key.keyid]
+    outcome = "signed"
+    if mine:
+        try:
+            valid = verify_bytes(key.public, message, decode_signature(mine[0].get("sig")))
+        except SignatureFormatError:
+            valid = False
+        if valid and len(mine) == 1:
+            return "already signed by this key"
+        # The record changed since this key signed it (or the entry is broken): replace it.
+        sigs = [s for s in sigs if s.get("keyid") != key.keyid]
+        outcome = "re-signed: the record changed since this key signed it"
+    sig = encode_signature(sign_bytes(key.seed, message))
     path.write_text(
         with_signatures(text, str(path), [*sigs, {"keyid": key.keyid, "sig": sig}]),
         encoding="utf-8",
     )
-    return "signed"
+    return outcome
 
 
 @click.command("sign")
