@@ -259,12 +259,17 @@ def verify(
 
 
 def _register_subcommands() -> None:
+    from .beacon_cli import beacon_group
+    from .draw_cli import draw, verify_draw
     from .importer import import_group
     from .keys_cli import keys_group, sign
 
     main.add_command(import_group)
     main.add_command(keys_group)
     main.add_command(sign)
+    main.add_command(beacon_group)
+    main.add_command(draw)
+    main.add_command(verify_draw)
 
 
 _register_subcommands()

@@ -164,12 +164,14 @@ EXPERTISE_BY_DEPARTMENT = {
     "scjgj": [
         "食品安全",
         "特种设备",
+        "食品安全",
         "产品质量",
         "计量",
+        "食品安全",
         "广告监管",
-        "企业信息公示",
         "价格监管",
         "药品医疗器械",
+        "特种设备",
     ],
     "sthjj": ["环境监测"],
     "yjglj": ["安全生产", "危险化学品", "消防安全"],
@@ -385,6 +387,8 @@ def make_inspectors() -> list[dict[str, Any]]:
                 rng.choice(GIVEN) for _ in range(1 + rng.below(2))
             )
             expertise = [skills[i % len(skills)]]
+            if dept == "scjgj":  # every market-regulation officer checks disclosed information
+                expertise.insert(0, "企业信息公示")
             if len(skills) > 1 and rng.below(3) == 0:
                 extra = skills[(i + 1 + rng.below(len(skills) - 1)) % len(skills)]
                 if extra not in expertise:
@@ -501,8 +505,43 @@ def write_demo(root: Path, items: dict[str, ChecklistItem]) -> None:
 
     plan = make_plan(items, sha)
     write_yaml(root / "plans" / str(PLAN_YEAR) / plan["id"] / "v1.yaml", plan)
-    for result in make_results(plan, entities, inspectors):
+    draws = make_draws(root, plan)
+    names = {e.uscc: e.name for e in entities}
+    for result in make_results(plan, draws, names):
         write_yaml(root / "results" / result["published_on"][:4] / result["id"] / "v1.yaml", result)
+
+
+# Real drand quicknet rounds (League of Entropy), recorded; their round times are
+# 2023-08-23 15:20 UTC (round 1000) and 15:15 UTC (round 123), after the plan was published.
+RECORDED_ROUNDS: dict[int, dict[str, Any]] = {
+    1000: {
+        "round": 1000,
+        "randomness": "fe290beca10872ef2fb164d2aa4442de4566183ec51c56ff3cd603d930e54fdd",
+        "signature": "b44679b9a59af2ec876b1a6b1ad52ea9b1615fc3982b19576350f93447cb1125e342b73a8dd2bacbe47e4b6b63ed5e39",
+    },
+    123: {
+        "round": 123,
+        "randomness": "fb8f7bc29bf24db51871ec8c79f3a1e4bd0557bc0dfcee9ed1d924e69d1c60dc",
+        "signature": "b75c69d0b72a5d906e854e808ba7e2accb1542ac355ae486d591aa9d43765482e26cd02df835d3546d23c4b13e0dfc92",
+    },
+}
+
+
+def make_draws(root: Path, plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """Draw every task of the plan, in order, with the recorded beacon rounds."""
+    from .content import load_content
+    from .drawing import compute, record_data
+
+    draws = []
+    for n, task in enumerate(plan["tasks"]):
+        content = load_content(root, root.parent / "site_config")
+        beacon = RECORDED_ROUNDS[task["randomness"]["round"]]
+        drawn_at = f"{PLAN_YEAR}-08-28T{9 + n // 2:02d}:{30 * (n % 2):02d}:00+08:00"
+        _, _, outcome, header = compute(content, task["id"], beacon, drawn_at)
+        data = record_data(f"{task['id']}-D1", header, beacon, outcome)
+        write_yaml(root / "draws" / str(PLAN_YEAR) / data["id"] / "v1.yaml", data)
+        draws.append(data)
+    return draws
 
 
 def _ratio_for(items: list[ChecklistItem], wanted: str) -> str:
@@ -596,6 +635,7 @@ TASKS: list[dict[str, Any]] = [
         "round": 123,
         "window": ("2023-09-01", "2023-11-30"),
         "draws": ["targets"],
+        "assigned_inspectors": ["INS-0043", "INS-0061"],
     },
 ]
 
@@ -630,11 +670,12 @@ def make_plan(items: dict[str, ChecklistItem], registry_sha: str) -> dict[str, A
         }
         if "draws" in spec:
             task["draws"] = spec["draws"]
+            task["assigned_inspectors"] = spec["assigned_inspectors"]
         task["inspectors"] = {
             "registry": "sjx-inspectors@1",
             "matching": spec["matching"],
             "team_size": 2,
-            "workload_cap": 12,
+            "workload_cap": 40,
         }
         task["window"] = {"start": spec["window"][0], "end": spec["window"][1]}
         task["start_within_working_days"] = 5
@@ -723,30 +764,20 @@ def _working_days_after(start: date, days: int) -> date:
 
 
 def make_results(
-    plan: dict[str, Any],
-    entities: list[Entity],
-    inspectors: list[dict[str, Any]],
+    plan: dict[str, Any], draws: list[dict[str, Any]], names: dict[str, str]
 ) -> list[dict[str, Any]]:
+    """Results for up to 24 drawn targets of each task, by the inspectors drawn for them."""
     rng = Rng("gongkai-demo-results")
     out: list[dict[str, Any]] = []
     code_index = 0
-    for task in plan["tasks"]:
-        filt: dict[str, list[str]] = task["scope"]["filter"]
-        pool = [
-            e
-            for e in entities
-            if e.status == "存续" and all(getattr(e, k) in v for k, v in filt.items())
-        ]
-        take = max(4, min(24, len(pool) * 3 // 100))
-        chosen = rng.sample(pool, take)
-        depts = {task["lead"], *task["participants"]}
-        staff = [p["id"] for p in inspectors if p["unit"] in depts]
+    for task, drawn in zip(plan["tasks"], draws, strict=True):
+        assignments = drawn["assignments"][:24]
         start = date.fromisoformat(task["window"]["start"])
-        batches = [chosen[: len(chosen) // 2], chosen[len(chosen) // 2 :]]
+        batches = [assignments[: len(assignments) // 2], assignments[len(assignments) // 2 :]]
         for b, batch in enumerate(batches, start=1):
             entries = []
             last = start
-            for e in batch:
+            for assignment in batch:
                 code = CODE_CYCLE[code_index % len(CODE_CYCLE)]
                 code_index += 1
                 done = start + timedelta(days=10 + rng.below(40) + 30 * (b - 1))
@@ -762,11 +793,12 @@ def make_results(
                     if item_code in NOTES:
                         entry_item["note"] = NOTES[item_code]
                     item_results.append(entry_item)
+                target = assignment["target"]
                 entry: dict[str, Any] = {
-                    "target": e.uscc,
-                    "target_name": e.name,
+                    "target": target,
+                    "target_name": names[target],
                     "completed_on": done.isoformat(),
-                    "inspectors": rng.sample(staff, 2),
+                    "inspectors": list(assignment["members"]),
                     "result": code,
                     "items": item_results,
                     "disposal": DISPOSAL[code],

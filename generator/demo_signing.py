@@ -23,7 +23,7 @@ from .canonical import record_digest
 from .content import load_record_file
 from .envelope import existing_signatures, with_signatures
 from .keyfile import PrivateKey, key_document, make_key, read_key_file
-from .models import SIGNED_KINDS, KeyRegistry, Root
+from .models import SIGNED_KINDS, Draw, KeyRegistry, Root, Void
 from .signing import encode_signature, sign_bytes, signing_input
 from .yamlsafe import parse_yaml
 from .yamlwrite import dump_yaml
@@ -123,22 +123,24 @@ def key_registry_record(keys_dir: Path, departments: Sequence[tuple[str, str]]) 
     }  # fmt: skip
 
 
-def signing_key_for(record_path: Path, keys_dir: Path) -> PrivateKey | None:
-    """The department key that signs a demo record (the old market-regulation key
-    for records dated before it was superseded)."""
+def signing_keys_for(record_path: Path, keys_dir: Path) -> list[PrivateKey]:
+    """The keys that sign a demo record: its department's (the old market-regulation
+    key for records dated before it was superseded), and for a draw a witness too."""
     loaded, problems = load_record_file(record_path)
     if loaded is None or problems:
         raise SystemExit(f"cannot sign {record_path}: {[str(p) for p in problems]}")
     rec = loaded.record
     if isinstance(rec, Root | KeyRegistry):
-        return None
+        return []
     dept = rec.signing_department()
     if dept is None:
-        return None
+        return []
     when = rec.signed_on() or ""
-    if dept == "scjgj" and when < "2022-06-30":
-        return _key(keys_dir, f"dept-{OLD_SCJGJ}")
-    return _key(keys_dir, f"dept-{dept}")
+    name = OLD_SCJGJ if dept == "scjgj" and when < "2022-06-30" else dept
+    keys = [_key(keys_dir, f"dept-{name}")]
+    if isinstance(rec, Draw | Void):
+        keys.append(_key(keys_dir, "witness-notary"))
+    return keys
 
 
 def sign_file(path: Path, keys: Sequence[PrivateKey]) -> bool:
@@ -169,8 +171,8 @@ def sign_demo(content: Path, keys_dir: Path, departments: Sequence[tuple[str, st
     for path in sorted(content.rglob("*.yaml")):
         if path.parent.name in ("root", "keys"):
             continue
-        key = signing_key_for(path, keys_dir)
-        if key is not None and sign_file(path, [key]):
+        keys = signing_keys_for(path, keys_dir)
+        if keys and sign_file(path, keys):
             changed += 1
     return changed
 

@@ -137,6 +137,9 @@ PATTERN_HELP: dict[str, str] = {
     r"^1[3-9][0-9]{9}$": "an 11-digit mainland mobile number",
     r"^[A-Z0-9-]{6,32}$": "6 to 32 capital letters, digits or '-'",
     r"^[0-9A-Z]{1,3}$": "a result code such as 1, B or 10",
+    r"^(?:[0-9A-HJ-NP-RTUW-Y]{18}|[0-9]{15})$": "an 18-character 统一社会信用代码 or a 15-digit 注册号",
+    r"^[0-9a-f]{2,1024}$": "lower-case hex digits",
+    r"^(?:0\.[0-9]{64,80})?$": "a full-precision ticket such as 0.0123… (64 or more digits)",
 }
 """What each string pattern used by the models means, in words, for error messages."""
 
@@ -458,6 +461,8 @@ class Inspector(Strict):
     expertise: list[Label] = Field(default_factory=list)
     """业务专长."""
     active: bool = True
+    conflicts: list[Uscc] = Field(default_factory=list)
+    """Targets this person declared a conflict of interest with (回避), by 统一社会信用代码."""
     """False once the person has left or lost the qualification."""
 
 
@@ -619,6 +624,10 @@ class Task(Strict):
     """Inspection starts within this many working days of the draw (seed 001)."""
     randomness: RandomnessSource
     ratio_justification: FreeText | None = None
+    assigned_targets: list[Uscc] = Field(default_factory=list)
+    """单随机 without drawing targets: the targets, named in advance."""
+    assigned_inspectors: list[Id] = Field(default_factory=list)
+    """单随机 without drawing inspectors: the inspectors, named in advance."""
     """Why a ratio is below an item's minimum or above its cap."""
 
     @model_validator(mode="after")
@@ -832,6 +841,120 @@ class SiteConfig(Strict):
 
 
 # ---------------------------------------------------------------------------
+# 摇号: draws and voids
+
+TargetId = Annotated[
+    str,
+    StringConstraints(pattern=r"^(?:[0-9A-HJ-NP-RTUW-Y]{18}|[0-9]{15})$"),
+    Field(description="A target's 统一社会信用代码 (or 15-digit 注册号)."),
+]
+HexText = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{2,1024}$")]
+
+
+class BeaconValue(Strict):
+    """The public randomness the draw used, as published by its source."""
+
+    source: Literal["drand-quicknet", "ceremony", "lottery"]
+    chain_hash: Sha256Hex | None = None
+    round: PositiveInt | None = None
+    signature: HexText | None = None
+    randomness: Sha256Hex | None = None
+    value: Label | None = None
+    """Ceremony digits or the lottery's RFC 3797 key string."""
+
+    def label(self) -> str:
+        """The beacon part of the seed."""
+        if self.source == "drand-quicknet":
+            return f"drand-quicknet:{self.round}:{self.randomness}"
+        return f"{self.source}:{self.value}"
+
+
+class Ticketed(Strict):
+    target: TargetId
+    ticket: Annotated[str, StringConstraints(pattern=r"^(?:0\.[0-9]{64,80})?$")]
+    """The full-precision ticket; empty for a target assigned by name."""
+
+
+class StratumDrawn(Strict):
+    match: dict[str, Label] = Field(default_factory=dict)
+    population: Annotated[int, Field(ge=0)]
+    ratio: Ratio | None = None
+    count: Annotated[int, Field(ge=0)] | None = None
+    take: Annotated[int, Field(ge=0)]
+    selected: list[Ticketed]
+
+
+class Excluded(Strict):
+    target: TargetId
+    reason: Literal["inactive", "twice-this-year", "exempt", "same-item-other-agency", "no-stratum"]
+    detail: Label
+
+
+class Skipped(Strict):
+    inspector: Id
+    reason: Label
+
+
+class TeamDrawn(Strict):
+    team: Id
+    members: list[Id] = Field(min_length=2)
+
+
+class Assignment(Strict):
+    target: TargetId
+    team: Id | None = None
+    """分组: the team drawn for this target."""
+    members: list[Id] = Field(min_length=2)
+    reserves: list[Id] = Field(default_factory=list)
+    """Ordered reserves (递补): people (分散) or teams (分组)."""
+    recusals: list[Skipped] = Field(default_factory=list)
+
+
+class Draw(Record):
+    """摇号记录: one task's draw, re-runnable from published inputs."""
+
+    KIND: ClassVar[str] = "draw"
+    record_type: Literal["draw/v1"] = Field(alias="_type")
+    plan: VersionedRef
+    plan_sha256: Sha256Hex
+    task: Id
+    department: Id
+    """The lead department, which signs; witnesses co-sign."""
+    drawn_at: DateTimeStr
+    registry: VersionedRef
+    registry_sha256: Sha256Hex
+    inspector_registry: VersionedRef
+    inspector_registry_sha256: Sha256Hex
+    beacon: BeaconValue
+    seed: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    algorithm: Literal["rivest-consistent-sampler-1.0.10"]
+    in_scope: Annotated[int, Field(ge=0)]
+    exclusions: list[Excluded] = Field(default_factory=list)
+    strata: list[StratumDrawn] = Field(default_factory=list)
+    visits: list[Ticketed]
+    """Every selected target, in visiting order (ascending ticket)."""
+    teams: list[TeamDrawn] = Field(default_factory=list)
+    assignments: list[Assignment] = Field(default_factory=list)
+
+    def signed_on(self) -> str | None:
+        return self.drawn_at[:10]
+
+
+class Void(Record):
+    """作废记录: a draw declared void, with the reason; a new draw may follow."""
+
+    KIND: ClassVar[str] = "void"
+    record_type: Literal["void/v1"] = Field(alias="_type")
+    draw: VersionedRef
+    department: Id
+    voided_on: DateStr
+    reason: FreeText
+
+    def signed_on(self) -> str | None:
+        return self.voided_on
+
+
+# ---------------------------------------------------------------------------
 # Keys: the root of trust and the key registry
 
 PublicKeyHex = Annotated[
@@ -1041,5 +1164,7 @@ RECORD_KINDS: dict[str, type[Record]] = {
     "disposals/v1": DisposalList,
     "root/v1": Root,
     "keys/v1": KeyRegistry,
+    "draw/v1": Draw,
+    "void/v1": Void,
 }
 """``_type`` value -> model. Draws, voids and keys are added by their own modules."""

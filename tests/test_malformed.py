@@ -177,7 +177,7 @@ CASES: list[Case] = [
         (
             f"{RESULT}:2:8: _type: unknown record type (got 'results/v1', expected one of: "
             "department/v1, checklist-item/v1, target-registry/v1, inspector-registry/v1, "
-            "plan/v1, result/v1, result-codes/v1, disposals/v1, root/v1, keys/v1)",
+            "plan/v1, result/v1, result-codes/v1, disposals/v1, root/v1, keys/v1, draw/v1, void/v1)",
         ),
     ),
     Case(
@@ -186,7 +186,7 @@ CASES: list[Case] = [
         (
             f"{DEPT}:2:8: _type: unknown record type (got 'departement/v1', expected one of: "
             "department/v1, checklist-item/v1, target-registry/v1, inspector-registry/v1, "
-            "plan/v1, result/v1, result-codes/v1, disposals/v1, root/v1, keys/v1)",
+            "plan/v1, result/v1, result-codes/v1, disposals/v1, root/v1, keys/v1, draw/v1, void/v1)",
         ),
     ),
     Case(

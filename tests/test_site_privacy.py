@@ -49,6 +49,13 @@ def _add_row_with_private_sentinels(content: Path) -> None:
         plan.read_text(encoding="utf-8").replace(old_sha, hashlib.sha256(data).hexdigest()),
         encoding="utf-8",
     )
+    # Both records changed, so their department signs them again.
+    from generator.keyfile import read_key_file
+    from generator.keys_cli import sign_path
+
+    key = read_key_file(Path(__file__).parent / "fixtures" / "test-keys" / "dept-scjgj.json")
+    assert sign_path(manifest, key).startswith("re-signed")
+    assert sign_path(plan, key).startswith("re-signed")
 
 
 @pytest.mark.slow

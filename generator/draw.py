@@ -1,0 +1,461 @@
+"""The draw (摇号): targets and inspectors, from a public beacon, re-runnable by anyone.
+
+This module is the specification; docs/draw-algorithm.md repeats it word for word.
+It is pure: the shell gathers the inputs from published records, this computes.
+
+**Inputs.** A task of a signed plan (and the plan's payload SHA-256 ``P``); the target
+registry snapshot the task committed to (its SHA-256 must equal the task's
+``scope.registry_sha256``); the inspector registry the task names; the earlier draws of
+the same year (for the exclusion rules); and the beacon value ``B`` of the randomness
+source the task named.
+
+**1. Seed.** ``S = "gongkai-draw/1|" + task id + "|" + P + "|" + B`` where ``B`` is
+``"drand-quicknet:" + round + ":" + randomness`` (randomness = hex SHA-256 of the BLS
+signature), ``"ceremony:" + digits`` or ``"lottery:" + RFC 3797 key string``.
+
+**2. Pool.** The registry rows in scope (all rows for 不定向; for 定向, the rows whose
+value in every filter column is one of the listed values), minus exclusions. Each
+excluded row is listed with the first reason that applies, in this order:
+``inactive`` (its status column is not an active status: deregistered, revoked or closed);
+``twice-this-year`` (already drawn by ``max_per_year`` = 2 earlier draws of the same
+year); ``exempt`` (clean results in each of the last ``clean_years`` = 3 calendar years);
+``same-item-other-agency`` (drawn for one of this task's items by another department's
+task whose window overlaps this task's window); ``no-stratum`` (its values match no
+stratum of the task).
+
+**3. Strata.** Each stratum takes the pool rows matching its ``match`` values. With
+``N`` rows, it draws ``k = count`` or ``k = ceil(ratio × N)``, computed with exact
+decimals. A stratum with a positive ratio must not be empty, ``k`` must not exceed
+``N``, and unless the task states a ``ratio_justification`` the strata together draw at
+least ``ceil(0.03 × pool size)``.
+
+**4. Targets.** For each stratum, the selection is
+``sampler(sorted(ids), seed=S, take=k, output='id')`` of Rivest's consistent-sampler
+1.0.10 (:mod:`generator.sampler`), with full-precision tickets. Across strata, targets
+are visited in ascending ``(ticket, id)`` order; for 重点 items this is the order of the
+inspection batches. A target gets every item of the task in one visit (进一次门，查多项事).
+
+**5. Inspectors (分散).** Eligible: active inspectors whose unit is the lead or a
+participating department. Each task needs one member from every one of its departments
+and, together, every expertise its items require; a team has
+``T = max(team_size, number of departments)`` members. For each target in visiting order,
+the eligible ids are ranked by ``sampler(sorted(eligible), seed=S + "|inspectors|" + target)``
+and walked in that order: a person who declared a conflict with the target is skipped
+(回避), as is one who already has ``workload_cap`` assignments in this task; otherwise the
+person joins the team if they bring a missing department or expertise, or if the free
+places exceed the number of missing departments and expertises. The walk stops when the
+team has ``T`` members and nothing is missing (it may pass ``T`` only to cover what is
+still missing). The next ``reserves`` (= 2) people of the same walk who could have been
+chosen are the ordered reserves (递补).
+
+**5'. Inspectors (分组).** Teams first: all eligible ids ranked by
+``sampler(sorted(eligible), seed=S + "|teams")`` are walked, building team G01, then G02 …
+by the same joining rule, until no further complete team can be built. Then for each
+target in visiting order the teams are ranked by
+``sampler(sorted(team ids), seed=S + "|teams|" + target)``; the first team with no member
+in conflict and under ``workload_cap`` is assigned, and the next eligible team is the
+reserve.
+
+**6. Single random (单随机).** A task that draws only targets assigns its
+``assigned_inspectors`` to every target; one that draws only inspectors takes its
+``assigned_targets`` in the order given. What was not drawn is recorded as assigned.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .errors import GongkaiError
+from .sampler import order, sample
+
+SEED_PREFIX = "gongkai-draw/1"
+ALGORITHM = "rivest-consistent-sampler-1.0.10"
+MIN_OVERALL_RATIO = Decimal("0.03")
+RESERVES = 2
+
+
+class DrawError(GongkaiError):
+    """The draw cannot be made (or re-made) as the task commits to."""
+
+
+def make_seed(task_id: str, plan_sha256: str, beacon_label: str) -> str:
+    """The seed string S, printed verbatim on the site."""
+    return f"{SEED_PREFIX}|{task_id}|{plan_sha256}|{beacon_label}"
+
+
+@dataclass(frozen=True)
+class Person:
+    """An inspector as the draw sees them."""
+
+    id: str
+    unit: str
+    expertise: frozenset[str]
+    conflicts: frozenset[str] = frozenset()
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class StratumSpec:
+    match: Mapping[str, str]
+    ratio: str | None
+    count: int | None
+
+
+@dataclass(frozen=True)
+class History:
+    """Earlier draws and results that the exclusion rules look at."""
+
+    drawn_this_year: Mapping[str, int] = field(default_factory=dict)
+    """target -> number of earlier (not voided) draws of the same year that drew it."""
+    other_agency_items: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """target -> item ids drawn for it by another department's overlapping task."""
+    clean_years: Mapping[str, frozenset[int]] = field(default_factory=dict)
+    """target -> calendar years in which all its results were clean."""
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """What the task committed to, as plain values."""
+
+    task_id: str
+    year: int
+    lead: str
+    participants: tuple[str, ...]
+    items: tuple[str, ...]
+    """Item ids (without versions)."""
+    expertise: tuple[str, ...]
+    filter: Mapping[str, Sequence[str]]
+    strata_by: tuple[str, ...]
+    strata: tuple[StratumSpec, ...]
+    draws_targets: bool
+    draws_inspectors: bool
+    matching: str
+    team_size: int
+    workload_cap: int | None
+    ratio_justified: bool
+    assigned_targets: tuple[str, ...] = ()
+    assigned_inspectors: tuple[str, ...] = ()
+    status_column: str = "status"
+    active_statuses: tuple[str, ...] = ("存续",)
+    max_per_year: int = 2
+    clean_years: int = 3
+
+
+@dataclass
+class Outcome:
+    """Everything the draw computed: what the draw record states."""
+
+    seed: str
+    in_scope: int
+    exclusions: list[dict[str, str]]
+    strata: list[dict[str, Any]]
+    visits: list[dict[str, str]]
+    """Selected targets in visiting order: {target, ticket} (ticket empty when assigned)."""
+    teams: list[dict[str, Any]] = field(default_factory=list)
+    assignments: list[dict[str, Any]] = field(default_factory=list)
+
+
+def k_for(spec: StratumSpec, n: int) -> int:
+    """How many a stratum of ``n`` draws: its count, or ceil(ratio × n) exactly."""
+    if spec.count is not None:
+        return spec.count
+    assert spec.ratio is not None
+    return math.ceil(Decimal(spec.ratio) * n)
+
+
+def _exclusion(
+    task: TaskSpec, target: str, row: Mapping[str, str], history: History
+) -> tuple[str, str] | None:
+    status = row.get(task.status_column)
+    if status is not None and status not in task.active_statuses:
+        return "inactive", f"登记状态为{status}"
+    drawn = history.drawn_this_year.get(target, 0)
+    if drawn >= task.max_per_year:
+        return "twice-this-year", f"{task.year}年已被抽中{drawn}次"
+    clean = history.clean_years.get(target, frozenset())
+    if task.clean_years > 0 and all(task.year - i in clean for i in range(1, task.clean_years + 1)):
+        return "exempt", f"连续{task.clean_years}年检查结果良好，免于抽查"
+    overlap = sorted(history.other_agency_items.get(target, frozenset()) & set(task.items))
+    if overlap:
+        return "same-item-other-agency", f"同一事项已由其他部门检查：{'、'.join(overlap)}"
+    return None
+
+
+def _stratum_of(task: TaskSpec, row: Mapping[str, str]) -> int | None:
+    for i, spec in enumerate(task.strata):
+        if all(row.get(col) == value for col, value in spec.match.items()):
+            return i
+    return None
+
+
+def build_pool(
+    task: TaskSpec, rows: Mapping[str, Mapping[str, str]], history: History
+) -> tuple[int, list[dict[str, str]], list[list[str]]]:
+    """(rows in scope, exclusions, pool ids per stratum)."""
+    in_scope = 0
+    exclusions: list[dict[str, str]] = []
+    members: list[list[str]] = [[] for _ in task.strata]
+    for target in sorted(rows):
+        row = rows[target]
+        if any(row.get(col) not in values for col, values in task.filter.items()):
+            continue
+        in_scope += 1
+        excluded = _exclusion(task, target, row, history)
+        if excluded is not None:
+            exclusions.append({"target": target, "reason": excluded[0], "detail": excluded[1]})
+            continue
+        stratum = _stratum_of(task, row)
+        if stratum is None:
+            exclusions.append(
+                {"target": target, "reason": "no-stratum", "detail": "不属于任何分层"}
+            )
+            continue
+        members[stratum].append(target)
+    return in_scope, exclusions, members
+
+
+def _describe(match: Mapping[str, str]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in match.items()) or "all"
+
+
+def draw_targets(
+    task: TaskSpec, seed: str, members: list[list[str]]
+) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """Per-stratum selections, and every selected target in visiting order."""
+    pool_size = sum(len(m) for m in members)
+    if pool_size == 0:
+        raise DrawError(
+            f"task {task.task_id}: the pool is empty (no registry row in scope is drawable)"
+        )
+    strata: list[dict[str, Any]] = []
+    visits: list[tuple[str, str]] = []
+    total_k = 0
+    for spec, ids in zip(task.strata, members, strict=True):
+        n = len(ids)
+        k = k_for(spec, n)
+        if n == 0 and (k > 0 or (spec.ratio is not None and Decimal(spec.ratio) > 0)):
+            raise DrawError(
+                f"task {task.task_id}: stratum {_describe(spec.match)} is empty but has a positive "
+                f"{'ratio' if spec.ratio is not None else 'count'} (got N=0, expected at least one row)"
+            )
+        if k > n:
+            raise DrawError(
+                f"task {task.task_id}: stratum {_describe(spec.match)} draws more than it holds "
+                f"(got k={k}, expected at most N={n})"
+            )
+        chosen = sample(ids, seed, k)
+        total_k += k
+        entry: dict[str, Any] = {"match": dict(spec.match), "population": n, "take": k}
+        entry["ratio" if spec.ratio is not None else "count"] = (
+            spec.ratio if spec.ratio is not None else spec.count
+        )
+        entry["selected"] = [{"target": t, "ticket": tk} for tk, t in chosen]
+        strata.append(entry)
+        visits.extend(chosen)
+    minimum = math.ceil(MIN_OVERALL_RATIO * pool_size)
+    if total_k < minimum and not task.ratio_justified:
+        raise DrawError(
+            f"task {task.task_id}: the strata draw {total_k} of {pool_size}, below the 3% minimum "
+            f"(got {total_k}, expected at least {minimum}, or a ratio_justification in the signed plan)"
+        )
+    visits.sort()
+    return strata, [{"target": t, "ticket": tk} for tk, t in visits]
+
+
+@dataclass
+class _Needs:
+    departments: set[str]
+    expertise: set[str]
+
+    def helped_by(self, p: Person) -> bool:
+        return p.unit in self.departments or bool(p.expertise & self.expertise)
+
+    def take(self, p: Person) -> None:
+        self.departments.discard(p.unit)
+        self.expertise -= p.expertise
+
+    @property
+    def unmet(self) -> int:
+        return len(self.departments) + len(self.expertise)
+
+
+def _team_size(task: TaskSpec) -> int:
+    return max(task.team_size, 1 + len(task.participants))
+
+
+def _needs(task: TaskSpec) -> _Needs:
+    return _Needs({task.lead, *task.participants}, set(task.expertise))
+
+
+def _walk(
+    task: TaskSpec, ranking: Sequence[str], people: Mapping[str, Person], usable: Any
+) -> tuple[list[str], list[str], list[dict[str, str]]]:
+    """Build one team from a ranking; return (team, reserves, skipped)."""
+    size = _team_size(task)
+    needs = _needs(task)
+    team: list[str] = []
+    reserves: list[str] = []
+    skipped: list[dict[str, str]] = []
+    done = False
+    for pid in ranking:
+        why = usable(pid)
+        if why is not None:
+            skipped.append({"inspector": pid, "reason": why})
+            continue
+        person = people[pid]
+        if done:
+            reserves.append(pid)
+            if len(reserves) == RESERVES:
+                break
+            continue
+        free = size - len(team)
+        if needs.helped_by(person) or free > needs.unmet:
+            team.append(pid)
+            needs.take(person)
+        if len(team) >= size and needs.unmet == 0:
+            done = True
+    if not done:
+        missing = sorted(needs.departments) + sorted(needs.expertise)
+        raise DrawError(
+            f"task {task.task_id}: too few eligible inspectors for a team "
+            f"(got {len(team)} of {size}; still missing: {', '.join(missing) or 'members'})"
+        )
+    return team, reserves, skipped
+
+
+def eligible_people(task: TaskSpec, people: Mapping[str, Person]) -> list[str]:
+    units = {task.lead, *task.participants}
+    return sorted(pid for pid, p in people.items() if p.active and p.unit in units)
+
+
+def assign_dispersed(
+    task: TaskSpec, seed: str, visits: Sequence[Mapping[str, str]], people: Mapping[str, Person]
+) -> list[dict[str, Any]]:
+    """分散: a team per target, in visiting order."""
+    eligible = eligible_people(task, people)
+    load: Counter[str] = Counter()
+    out: list[dict[str, Any]] = []
+    for visit in visits:
+        target = visit["target"]
+
+        def usable(pid: str, target: str = target) -> str | None:
+            if target in people[pid].conflicts:
+                return "回避"
+            if task.workload_cap is not None and load[pid] >= task.workload_cap:
+                return "已达工作量上限"
+            return None
+
+        ranking = [pid for _, pid in order(eligible, f"{seed}|inspectors|{target}")]
+        team, reserves, skipped = _walk(task, ranking, people, usable)
+        for pid in team:
+            load[pid] += 1
+        recusals = [s for s in skipped if s["reason"] == "回避"]
+        out.append({"target": target, "members": team, "reserves": reserves, "recusals": recusals})
+    return out
+
+
+def draw_teams(task: TaskSpec, seed: str, people: Mapping[str, Person]) -> list[dict[str, Any]]:
+    """分组: build teams G01, G02 … from one ranking of all eligible inspectors."""
+    remaining = [pid for _, pid in order(eligible_people(task, people), f"{seed}|teams")]
+    teams: list[dict[str, Any]] = []
+    while remaining:
+        try:
+            team, _, _ = _walk(task, remaining, people, lambda _pid: None)
+        except DrawError:
+            break
+        teams.append({"team": f"G{len(teams) + 1:02d}", "members": team})
+        remaining = [pid for pid in remaining if pid not in team]
+    if not teams:
+        raise DrawError(f"task {task.task_id}: too few eligible inspectors to build one team")
+    return teams
+
+
+def assign_grouped(
+    task: TaskSpec,
+    seed: str,
+    visits: Sequence[Mapping[str, str]],
+    people: Mapping[str, Person],
+    teams: Sequence[Mapping[str, Any]],
+) -> list[dict[str, Any]]:
+    """分组: match the drawn teams to targets in visiting order."""
+    by_id = {t["team"]: t["members"] for t in teams}
+    load: Counter[str] = Counter()
+    out: list[dict[str, Any]] = []
+    for visit in visits:
+        target = visit["target"]
+        ranking = [tid for _, tid in order(sorted(by_id), f"{seed}|teams|{target}")]
+        chosen: list[str] = []
+        recusals: list[dict[str, str]] = []
+        for tid in ranking:
+            if any(target in people[m].conflicts for m in by_id[tid]):
+                recusals.append({"inspector": tid, "reason": "回避"})
+                continue
+            if task.workload_cap is not None and load[tid] >= task.workload_cap:
+                continue
+            chosen.append(tid)
+            if len(chosen) == 2:
+                break
+        if not chosen:
+            raise DrawError(
+                f"task {task.task_id}: no team is free to inspect {target} (conflicts or workload)"
+            )
+        load[chosen[0]] += 1
+        out.append(
+            {
+                "target": target,
+                "team": chosen[0],
+                "members": list(by_id[chosen[0]]),
+                "reserves": chosen[1:],
+                "recusals": recusals,
+            }
+        )
+    return out
+
+
+def run_draw(
+    task: TaskSpec,
+    seed: str,
+    rows: Mapping[str, Mapping[str, str]],
+    people: Mapping[str, Person],
+    history: History,
+) -> Outcome:
+    """The whole draw, from its inputs: the same inputs always give the same outcome."""
+    if task.draws_targets:
+        in_scope, exclusions, members = build_pool(task, rows, history)
+        strata, visits = draw_targets(task, seed, members)
+    else:
+        unknown = [t for t in task.assigned_targets if t not in rows]
+        if unknown:
+            raise DrawError(
+                f"task {task.task_id}: assigned targets not in the registry (got {', '.join(unknown)})"
+            )
+        in_scope, exclusions, strata = len(task.assigned_targets), [], []
+        visits = [{"target": t, "ticket": ""} for t in task.assigned_targets]
+    outcome = Outcome(seed, in_scope, exclusions, strata, visits)
+    if not task.draws_inspectors:
+        unknown = [p for p in task.assigned_inspectors if p not in people]
+        if unknown or len(task.assigned_inspectors) < 2:
+            raise DrawError(
+                f"task {task.task_id}: a task that does not draw inspectors names at least two "
+                f"registered inspectors (got {', '.join(task.assigned_inspectors) or 'none'})"
+            )
+        outcome.assignments = [
+            {
+                "target": v["target"],
+                "members": list(task.assigned_inspectors),
+                "reserves": [],
+                "recusals": [],
+            }
+            for v in visits
+        ]
+    elif task.matching == "分组":
+        outcome.teams = draw_teams(task, seed, people)
+        outcome.assignments = assign_grouped(task, seed, visits, people, outcome.teams)
+    else:
+        outcome.assignments = assign_dispersed(task, seed, visits, people)
+    return outcome
