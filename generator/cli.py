@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -247,8 +248,20 @@ def verify(
     from .content import load_content
     from .verify import render_text, verify_content
 
+    if at_date is not None:
+        import datetime as dt
+
+        try:
+            if len(at_date) != 10:
+                raise ValueError(at_date)
+            dt.date.fromisoformat(at_date)
+        except ValueError:
+            raise click.BadParameter(f"not a date (got {at_date!r}, expected YYYY-MM-DD)", param_hint="--at") from None
+    if root_sha256 is not None:
+        root_sha256 = root_sha256.lower()
     content = load_content(content_dir, config_dir)
     report = verify_content(content, at_date or _today(), root_sha256)
+    add_draw_checks(report, content)
     if as_json:
         click.echo(report.as_json())
     else:
@@ -256,6 +269,23 @@ def verify(
             click.echo(line)
     if not report.ok:
         sys.exit(1)
+
+
+def add_draw_checks(report: Any, content: Any) -> None:
+    """Re-run every draw (as ``gongkai verify-draw``) and add one check per draw."""
+    from collections import Counter
+
+    from .draw_cli import check_draw
+    from .models import Draw
+    from .trust import Check, number
+
+    for loaded in content.records:
+        if isinstance(loaded.record, Draw):
+            ok, summary, _ = check_draw(content, loaded)
+            report.checks.append(Check(f"{loaded.path} (re-run)", "pass" if ok else "fail", summary))
+    number(report.checks)
+    counts = Counter(c.status for c in report.checks)
+    report.counts.update({"pass": counts["pass"], "fail": counts["fail"], "not checked": counts["not checked"]})
 
 
 def _register_subcommands() -> None:

@@ -27,6 +27,7 @@ from .models import (
     ChecklistItem,
     Department,
     DisposalList,
+    Draw,
     InspectorRegistry,
     KeyRegistry,
     Plan,
@@ -37,8 +38,10 @@ from .models import (
     Root,
     TargetRegistry,
     Task,
+    Void,
 )
 from .registry import RegistryScan, scan_registry
+from .validate_draws import check_draws
 from .yamlsafe import Path_
 
 
@@ -85,6 +88,10 @@ def _expected_location(loaded: Loaded) -> str | None:
         return f"root/{rec.version}.yaml"
     if isinstance(rec, KeyRegistry):
         return f"keys/{v}"
+    if isinstance(rec, Draw):
+        return f"draws/{rec.drawn_at[:4]}/{rec.id}/{v}"
+    if isinstance(rec, Void):
+        return f"voids/{rec.voided_on[:4]}/{rec.id}/{v}"
     return None
 
 
@@ -235,6 +242,7 @@ def validate(content: Content, progress: Callable[[str], None] | None = None) ->
     for r in content.records:
         if isinstance(r.record, Result):
             _check_result(r, r.record, index, report, codes, disposals)
+    check_draws(content, add)
 
     for r in [*content.records, *content.config_records]:
         for path, text in _free_text(r.record, ()):
