@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 from dataclasses import dataclass
 from typing import Any
@@ -53,6 +54,7 @@ def signing_input(signed: dict[str, Any]) -> bytes:
     return pae(payload_type(str(signed.get("_type", ""))), canonical_json(signed))
 
 
+@functools.lru_cache(maxsize=1024)
 def keyid_of(public_hex: str) -> str:
     """The keyid of an Ed25519 public key given in lower-case hex."""
     return hashlib.sha256(

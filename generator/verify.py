@@ -12,15 +12,44 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import cache as _cache
 from .content import Content, Loaded
 from .models import KeyRegistry, Record, Root
-from .trust import Check, SignedDoc, number, verify_key_registry, verify_record, verify_root_chain
+from .trust import (
+    Check,
+    SignedDoc,
+    Status,
+    number,
+    verify_key_registry,
+    verify_record,
+    verify_root_chain,
+)
 
 JSON_FORMAT_VERSION = 1
 
 
 def _doc(loaded: Loaded) -> SignedDoc:
-    return SignedDoc(loaded.path, loaded.record, loaded.signed, loaded.signatures)
+    return SignedDoc(loaded.path, loaded.record, loaded.signed, loaded.signatures, loaded.message)
+
+
+def _verify_records(records: list[Loaded], registry: KeyRegistry) -> list[Check]:
+    """:func:`verify_record` of each record; many are shared among forked workers."""
+    if len(records) < _cache.PARALLEL_MIN or not _cache.can_fork():
+        return [verify_record(_doc(r), registry) for r in records]
+
+    def job(start: int, stop: int) -> list[tuple[Status, str, list[str], list[str]]]:
+        out: list[tuple[Status, str, list[str], list[str]]] = []
+        for loaded in records[start:stop]:
+            check = verify_record(_doc(loaded), registry)
+            loaded.release()  # the worker's copy: decoded only for this check
+            out.append((check.status, check.reason, check.signers, check.warnings))
+        return out
+
+    checks: list[Check] = []
+    for part in _cache.fork_map(job, len(records), _cache.chunk_size(len(records))):
+        for status, reason, signers, warnings in part:
+            checks.append(Check(records[len(checks)].path, status, reason, signers, warnings))
+    return checks
 
 
 @dataclass
@@ -52,18 +81,20 @@ class VerifyReport:
 def verify_content(content: Content, now: str, pinned_sha256: str | None = None) -> VerifyReport:
     """Verify the root chain, the key registry and every record's signatures."""
     checks: list[Check] = []
-    if content.problems:
+    by_file: dict[str, int] = {}
+    for problem in content.problems:
+        by_file[problem.path] = by_file.get(problem.path, 0) + 1
+    for path, count in by_file.items():
         checks.append(
             Check(
-                "validation",
+                path,
                 "fail",
-                f"{len(content.problems)} problem(s) in the records themselves: "
-                "run `gongkai validate` to see them; records that could not be read are not verified",
+                f"not verified: the file has {count} problem(s) of its own; run `gongkai validate` to see them",
             )
         )
-    roots = [_doc(r) for r in content.records if isinstance(r.record, Root)]
-    registries = [_doc(r) for r in content.records if isinstance(r.record, KeyRegistry)]
-    others = [r for r in content.records if not isinstance(r.record, Root | KeyRegistry)]
+    roots = [_doc(r) for r in content.records if issubclass(r.model, Root)]
+    registries = [_doc(r) for r in content.records if issubclass(r.model, KeyRegistry)]
+    others = [r for r in content.records if not issubclass(r.model, Root | KeyRegistry)]
     root, root_checks = verify_root_chain(roots, now, pinned_sha256)
     checks.extend(root_checks)
     first_root = min(roots, key=lambda d: d.record.version).digest if roots else None
@@ -77,17 +108,13 @@ def verify_content(content: Content, now: str, pinned_sha256: str | None = None)
     else:
         registry, reg_checks = verify_key_registry(registries, root)
         checks.extend(reg_checks)
-    for loaded in others:
-        if registry is None:
-            checks.append(
-                Check(
-                    loaded.path,
-                    "not checked",
-                    "no trusted key registry to check signatures against",
-                )
-            )
-            continue
-        checks.append(verify_record(_doc(loaded), registry))
+    if registry is None:
+        checks.extend(
+            Check(loaded.path, "not checked", "no trusted key registry to check signatures against")
+            for loaded in others
+        )
+    else:
+        checks.extend(_verify_records(others, registry))
     counts = Counter(c.status for c in checks)
     summary = {
         "pass": counts["pass"],

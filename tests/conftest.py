@@ -13,6 +13,15 @@ SITE_CONFIG = REPO / "site_config"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+@pytest.fixture(autouse=True)
+def _record_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every test gets its own empty record cache, never ``~/.cache/gongkai``
+    (outside ``tmp_path``, so that trees compared byte for byte stay the same)."""
+    monkeypatch.setenv("GONGKAI_CACHE_DIR", str(tmp_path_factory.mktemp("record-cache")))
+
+
 @pytest.fixture
 def content_copy(tmp_path: Path) -> Path:
     """A writable copy of the demo content, with site_config beside it."""
