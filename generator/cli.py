@@ -256,7 +256,9 @@ def verify(
                 raise ValueError(at_date)
             dt.date.fromisoformat(at_date)
         except ValueError:
-            raise click.BadParameter(f"not a date (got {at_date!r}, expected YYYY-MM-DD)", param_hint="--at") from None
+            raise click.BadParameter(
+                f"not a date (got {at_date!r}, expected YYYY-MM-DD)", param_hint="--at"
+            ) from None
     if root_sha256 is not None:
         root_sha256 = root_sha256.lower()
     content = load_content(content_dir, config_dir)
@@ -282,10 +284,14 @@ def add_draw_checks(report: Any, content: Any) -> None:
     for loaded in content.records:
         if isinstance(loaded.record, Draw):
             ok, summary, _ = check_draw(content, loaded)
-            report.checks.append(Check(f"{loaded.path} (re-run)", "pass" if ok else "fail", summary))
+            report.checks.append(
+                Check(f"{loaded.path} (re-run)", "pass" if ok else "fail", summary)
+            )
     number(report.checks)
     counts = Counter(c.status for c in report.checks)
-    report.counts.update({"pass": counts["pass"], "fail": counts["fail"], "not checked": counts["not checked"]})
+    report.counts.update(
+        {"pass": counts["pass"], "fail": counts["fail"], "not checked": counts["not checked"]}
+    )
 
 
 def _register_subcommands() -> None:
