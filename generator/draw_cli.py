@@ -71,7 +71,7 @@ def draw(
     Draw.model_validate(data)
     plan = plan_loaded.record
     assert isinstance(plan, Plan)
-    target = content_dir / "draws" / str(plan.year) / draw_id / "v1.yaml"
+    target = content_dir / "draws" / drawn_at[:4] / draw_id / "v1.yaml"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(
         f"# 摇号记录草稿：{task_id}。须由牵头部门和见证人签名（gongkai sign）。\n"
@@ -96,6 +96,15 @@ def check_draw(content: Content, loaded: Loaded) -> tuple[bool, str, list[str]]:
 
     rec = loaded.record
     assert isinstance(rec, Draw)
+    from .drawing import QUICKNET_CHAIN
+
+    if rec.beacon.source != "drand-quicknet" or rec.beacon.chain_hash != QUICKNET_CHAIN:
+        return (
+            False,
+            f"beacon: not the source the plan committed to (got {rec.beacon.source} chain "
+            f"{rec.beacon.chain_hash}, expected drand-quicknet chain {QUICKNET_CHAIN})",
+            [],
+        )
     beacon = {
         "round": rec.beacon.round,
         "randomness": rec.beacon.randomness,
@@ -103,7 +112,7 @@ def check_draw(content: Content, loaded: Loaded) -> tuple[bool, str, list[str]]:
     }
     try:
         _, _, outcome, header = compute(
-            content, rec.task, beacon, rec.drawn_at, exclude_draw=rec.id
+            content, rec.task, beacon, rec.drawn_at, exclude_draw=rec.id, plan_ref=rec.plan
         )
     except GongkaiError as exc:
         return False, str(exc), []

@@ -52,9 +52,17 @@ def _get(index: Mapping[str, Mapping[int, Loaded]], ref: str) -> Loaded:
     return hit
 
 
-def find_task(content: Content, task_id: str) -> tuple[Loaded, Task]:
-    """The latest plan version that holds ``task_id``, and the task."""
+def find_task(content: Content, task_id: str, plan_ref: str | None = None) -> tuple[Loaded, Task]:
+    """The task in the plan version ``plan_ref`` names (a re-run), or in the latest
+    plan version that holds it (a new draw)."""
     plans = _index(content, Plan)
+    if plan_ref is not None:
+        plan_loaded = _get(plans, plan_ref)
+        assert isinstance(plan_loaded.record, Plan)
+        task = next((t for t in plan_loaded.record.tasks if t.id == task_id), None)
+        if task is None:
+            raise DrawError(f"no task {task_id!r} in plan {plan_ref}")
+        return plan_loaded, task
     for versions in plans.values():
         latest = versions[max(versions)]
         assert isinstance(latest.record, Plan)
@@ -95,7 +103,7 @@ def history_for(
             not isinstance(rec, Draw)
             or rec.ref in voided
             or rec.id == exclude_draw
-            or rec.drawn_at >= before
+            or dt.datetime.fromisoformat(rec.drawn_at) >= dt.datetime.fromisoformat(before)
         ):
             continue
         try:
@@ -180,8 +188,12 @@ def check_beacon(beacon: Mapping[str, Any], plan: Plan, task: Task) -> str:
     from .beacon import QUICKNET, verify_round
 
     randomness = verify_round(QUICKNET, dict(beacon))
-    published = dt.datetime.fromisoformat(plan.published_on).replace(tzinfo=BEIJING)
-    if round_time(int(round_)) <= published.timestamp():
+    # Margin: the round must come after the whole publication day (Beijing time),
+    # since the plan states only the day it was published.
+    published = dt.datetime.fromisoformat(plan.published_on).replace(tzinfo=BEIJING) + dt.timedelta(
+        days=1
+    )
+    if round_time(int(round_)) < published.timestamp():
         raise DrawError(
             f"task {task.id}: beacon round {round_} is not after the plan was published "
             f"(round time {dt.datetime.fromtimestamp(round_time(int(round_)), BEIJING).isoformat()}, "
@@ -196,9 +208,11 @@ def compute(
     beacon: Mapping[str, Any],
     drawn_at: str,
     exclude_draw: str | None = None,
+    plan_ref: str | None = None,
 ) -> tuple[Loaded, Task, Outcome, dict[str, Any]]:
-    """Run the draw for ``task_id`` from the records; return the outcome and the record header."""
-    plan_loaded, task = find_task(content, task_id)
+    """Run the draw for ``task_id`` from the records; return the outcome and the record header.
+    A re-run passes the ``plan_ref`` the published draw names."""
+    plan_loaded, task = find_task(content, task_id, plan_ref)
     plan = plan_loaded.record
     assert isinstance(plan, Plan)
     registries = _index(content, TargetRegistry)

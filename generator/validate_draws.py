@@ -150,7 +150,13 @@ def _check_result_against_draw(
                 )
             )
             continue
-        reserves = list(a.reserves) if a.team is None else []
+        teams = {t.team: list(t.members) for t in draw.teams}
+        # 分散: reserves are people; 分组: reserve teams, whose members stand in together.
+        reserves = (
+            list(a.reserves)
+            if a.team is None
+            else [m for t in a.reserves for m in teams.get(t, [])]
+        )
         allowed = set(a.members) | set(reserves)
         for i, pid in enumerate(entry.inspectors):
             if pid not in allowed:
