@@ -172,6 +172,10 @@ class Measured:
     returncode: int
     stdout: str
     stderr: str
+    cpu: float = 0.0
+    """User and system CPU seconds of the process and its workers."""
+    load: float = 0.0
+    """The 1-minute load average when it started (other work on the machine)."""
 
 
 def _read(fh: IO[bytes]) -> str:
@@ -181,6 +185,7 @@ def _read(fh: IO[bytes]) -> str:
 
 def measure(step: str, argv: list[str], cwd: Path, env: dict[str, str]) -> Measured:
     """Run ``argv`` and return its wall time and its own peak RSS (os.wait4)."""
+    load = os.getloadavg()[0]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=err)
@@ -190,7 +195,8 @@ def measure(step: str, argv: list[str], cwd: Path, env: dict[str, str]) -> Measu
         # ru_maxrss is in KiB on Linux and in bytes on macOS; RUSAGE of a child that
         # used a process pool counts the largest of its processes, not their sum.
         peak = usage.ru_maxrss if sys.platform == "darwin" else usage.ru_maxrss * 1024
-        return Measured(step, seconds, peak, code, _read(out), _read(err))
+        cpu = usage.ru_utime + usage.ru_stime
+        return Measured(step, seconds, peak, code, _read(out), _read(err), cpu, load)
 
 
 VERDICT = re.compile(r"verdict: \S+ (?P<verdict>PASS|FAIL) — .*")
@@ -318,7 +324,8 @@ def report_line(m: Measured, records: int) -> str:
     goal = "meets" if rate >= GOAL_RATE else "below"
     return (
         f"  {m.step:<10} {m.seconds:8.2f} s  {rate:9,.0f} records/s  "
-        f"peak RSS {m.peak / MB:7,.0f} MB   ({goal} the goal of {GOAL_RATE:,.0f}/s)"
+        f"peak RSS {m.peak / MB:7,.0f} MB  CPU {m.cpu:7.1f} s  load {m.load:4.1f}  "
+        f"({goal} the goal of {GOAL_RATE:,.0f}/s)"
     )
 
 
