@@ -2,7 +2,7 @@
 
 Writes a content tree of ``--records`` signed checklist items (default 100,000)
 beside the demo's root of trust, key registry and departments (copied from the
-repository, with ``site_config/``). Each item is small (about 1.1 KB: one legal
+repository, with ``site_config/``). Each item is small (about 1.2 KB: one legal
 basis, one question), has its own id and is signed in-process with the demo
 TEST key of its department (``tests/fixtures/test-keys/``). The tree is kept
 under ``--out`` (stamped with the record count), so a second run skips

@@ -282,7 +282,7 @@ def add_draw_checks(report: Any, content: Any) -> None:
     from .trust import Check, number
 
     for loaded in content.records:
-        if isinstance(loaded.record, Draw):
+        if issubclass(loaded.model, Draw):
             ok, summary, _ = check_draw(content, loaded)
             report.checks.append(
                 Check(f"{loaded.path} (re-run)", "pass" if ok else "fail", summary)
