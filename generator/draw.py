@@ -158,6 +158,8 @@ class Outcome:
     """Selected targets in visiting order: {target, ticket} (ticket empty when assigned)."""
     teams: list[dict[str, Any]] = field(default_factory=list)
     assignments: list[dict[str, Any]] = field(default_factory=list)
+    members: list[list[str]] = field(default_factory=list)
+    """The pool ids of each stratum, sorted (not part of the record; the bundle lists them)."""
 
 
 def k_for(spec: StratumSpec, n: int) -> int:
@@ -429,6 +431,7 @@ def run_draw(
         in_scope, exclusions, members = build_pool(task, rows, history)
         strata, visits = draw_targets(task, seed, members)
     else:
+        members = []
         unknown = [t for t in task.assigned_targets if t not in rows]
         if unknown:
             raise DrawError(
@@ -436,7 +439,7 @@ def run_draw(
             )
         in_scope, exclusions, strata = len(task.assigned_targets), [], []
         visits = [{"target": t, "ticket": ""} for t in task.assigned_targets]
-    outcome = Outcome(seed, in_scope, exclusions, strata, visits)
+    outcome = Outcome(seed, in_scope, exclusions, strata, visits, members=members)
     if not task.draws_inspectors:
         unknown = [p for p in task.assigned_inspectors if p not in people]
         if unknown or len(task.assigned_inspectors) < 2:
@@ -453,9 +456,16 @@ def run_draw(
             }
             for v in visits
         ]
-    elif task.matching == "分组":
-        outcome.teams = draw_teams(task, seed, people)
-        outcome.assignments = assign_grouped(task, seed, visits, people, outcome.teams)
     else:
-        outcome.assignments = assign_dispersed(task, seed, visits, people)
+        outcome.teams, outcome.assignments = assign_inspectors(task, seed, visits, people)
     return outcome
+
+
+def assign_inspectors(
+    task: TaskSpec, seed: str, visits: Sequence[Mapping[str, str]], people: Mapping[str, Person]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(teams, assignments) for the visits, by the task's matching mode (steps 5 and 5')."""
+    if task.matching == "分组":
+        teams = draw_teams(task, seed, people)
+        return teams, assign_grouped(task, seed, visits, people, teams)
+    return [], assign_dispersed(task, seed, visits, people)

@@ -92,7 +92,7 @@ def draw(
 
 def check_draw(content: Content, loaded: Loaded) -> tuple[bool, str, list[str]]:
     """Re-run a published draw; (identical?, summary, explanation lines)."""
-    from .drawing import compare, compute
+    from .drawing import beacon_input, compare, compute
 
     rec = loaded.record
     assert isinstance(rec, Draw)
@@ -105,11 +105,7 @@ def check_draw(content: Content, loaded: Loaded) -> tuple[bool, str, list[str]]:
             f"{rec.beacon.chain_hash}, expected drand-quicknet chain {QUICKNET_CHAIN})",
             [],
         )
-    beacon = {
-        "round": rec.beacon.round,
-        "randomness": rec.beacon.randomness,
-        "signature": rec.beacon.signature,
-    }
+    beacon = beacon_input(rec)
     try:
         _, _, outcome, header = compute(
             content, rec.task, beacon, rec.drawn_at, exclude_draw=rec.id, plan_ref=rec.plan

@@ -139,11 +139,21 @@ def history_for(
     return History(dict(drawn), {t: frozenset(v) for t, v in other.items()}, clean_years)
 
 
-def task_spec(content: Content, plan: Plan, task: Task) -> TaskSpec:
+def task_items(content: Content, task: Task) -> list[Loaded]:
+    """The checklist item versions the task names."""
     items = _index(content, ChecklistItem)
+    return [_get(items, ref) for ref in task.items]
+
+
+def task_spec(content: Content, plan: Plan, task: Task) -> TaskSpec:
+    items = [loaded.record for loaded in task_items(content, task)]
+    return spec_for(plan, task, items)
+
+
+def spec_for(plan: Plan, task: Task, items: list[Any]) -> TaskSpec:
+    """The task's commitments as plain values; ``items`` are its checklist items."""
     expertise: set[str] = set()
-    for ref in task.items:
-        item = _get(items, ref).record
+    for item in items:
         assert isinstance(item, ChecklistItem)
         expertise.update(item.expertise)
     return TaskSpec(
@@ -202,6 +212,27 @@ def check_beacon(beacon: Mapping[str, Any], plan: Plan, task: Task) -> str:
     return f"drand-quicknet:{round_}:{randomness}"
 
 
+def beacon_label(beacon: Mapping[str, Any], plan: Plan, task: Task, drawn_at: str) -> str:
+    """Check the beacon (as :func:`check_beacon`) and that the draw came after it; its seed label."""
+    label = check_beacon(beacon, plan, task)
+    drawn = dt.datetime.fromisoformat(drawn_at)
+    if drawn.timestamp() < round_time(int(beacon["round"])):
+        raise DrawError(
+            f"task {task.id}: drawn before its beacon round existed (got {drawn_at}, expected after "
+            f"{dt.datetime.fromtimestamp(round_time(int(beacon['round'])), BEIJING).isoformat()})"
+        )
+    return label
+
+
+def beacon_input(rec: Draw) -> dict[str, Any]:
+    """The beacon a published draw names, in the form :func:`check_beacon` reads."""
+    return {
+        "round": rec.beacon.round,
+        "randomness": rec.beacon.randomness,
+        "signature": rec.beacon.signature,
+    }
+
+
 def compute(
     content: Content,
     task_id: str,
@@ -238,13 +269,7 @@ def compute(
         p.id: Person(p.id, p.unit, frozenset(p.expertise), frozenset(p.conflicts), p.active)
         for p in ins.inspectors
     }
-    label = check_beacon(beacon, plan, task)
-    drawn = dt.datetime.fromisoformat(drawn_at)
-    if drawn.timestamp() < round_time(int(beacon["round"])):
-        raise DrawError(
-            f"task {task.id}: drawn before its beacon round existed (got {drawn_at}, expected after "
-            f"{dt.datetime.fromtimestamp(round_time(int(beacon['round'])), BEIJING).isoformat()})"
-        )
+    label = beacon_label(beacon, plan, task, drawn_at)
     seed = make_seed(task.id, plan_loaded.digest, label)
     history = history_for(content, plan, task, drawn_at, exclude_draw)
     outcome = run_draw(spec, seed, rows, people, history)

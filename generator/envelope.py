@@ -9,11 +9,13 @@ after every rewrite the file is parsed again and its ``signed`` data compared.
 
 from __future__ import annotations
 
+import base64
 import re
 from typing import Any
 
-from .canonical import record_digest
+from .canonical import canonical_json, record_digest
 from .errors import GongkaiError
+from .signing import payload_type
 from .yamlsafe import parse_yaml
 
 _SIGNATURES = re.compile(r"^signatures:", re.MULTILINE)
@@ -74,3 +76,15 @@ def existing_signatures(data: dict[str, Any]) -> list[dict[str, str]]:
     """The ``signatures`` of an envelope's data, as written (or [] for a draft)."""
     raw = data.get("signatures") if "signed" in data else None
     return [dict(s) for s in raw] if isinstance(raw, list) else []
+
+
+def dsse_envelope(signed: dict[str, Any], signatures: list[Any] | None) -> dict[str, Any]:
+    """The DSSE JSON envelope of a signed record: the same signatures, for machines.
+
+    ``payload`` is the base64 of the RFC 8785 canonical JSON of ``signed``, so the
+    signatures verify over ``PAE(payloadType, payload)`` unchanged."""
+    return {
+        "payloadType": payload_type(str(signed["_type"])),
+        "payload": base64.b64encode(canonical_json(signed)).decode("ascii"),
+        "signatures": [{"keyid": s["keyid"], "sig": s["sig"]} for s in (signatures or [])],
+    }

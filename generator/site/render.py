@@ -11,16 +11,15 @@ Labels shown to readers live in :data:`LABELS`, in one place.
 
 from __future__ import annotations
 
-import base64
 import html
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ..content import Loaded
+from ..envelope import dsse_envelope
 from ..models import (
     ChecklistItem,
     Department,
@@ -28,16 +27,15 @@ from ..models import (
     InspectorRegistry,
     KeyEntry,
     KeyRegistry,
-    Root,
     Plan,
     Result,
     ResultCodeList,
+    Root,
     TargetRegistry,
     Task,
 )
-from ..canonical import canonical_json
 from ..publish import public_columns, public_data, public_rows
-from ..signing import keyid_of, payload_type
+from ..signing import keyid_of
 from ..validate import Report
 
 LABELS = {
@@ -485,15 +483,6 @@ def _dsse_publishable(r: Loaded) -> bool:
     return r.signatures is not None and public_data(r.record, r.signed) == r.signed
 
 
-def dsse_envelope(r: Loaded) -> dict[str, Any]:
-    """The DSSE JSON envelope of a signed record: the same signatures, for machines."""
-    return {
-        "payloadType": payload_type(r.record.record_type),
-        "payload": base64.b64encode(canonical_json(r.signed)).decode("ascii"),
-        "signatures": [{"keyid": s["keyid"], "sig": s["sig"]} for s in (r.signatures or [])],
-    }
-
-
 def data_files(data: SiteData) -> Iterator[tuple[str, bytes]]:
     """Open data: every record's public JSON (and DSSE envelope) and each registry's public CSV."""
     for r in [*data.report.content.records, *data.report.content.config_records]:
@@ -502,7 +491,7 @@ def data_files(data: SiteData) -> Iterator[tuple[str, bytes]]:
         base = f"data/{kind}/{r.record.id}-v{r.record.version}"
         yield (f"{base}.json", json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8"))
         if _dsse_publishable(r):
-            yield (f"{base}.dsse.json", json.dumps(dsse_envelope(r), indent=2).encode("utf-8"))
+            yield (f"{base}.dsse.json", json.dumps(dsse_envelope(r.signed, r.signatures), indent=2).encode("utf-8"))
     for r in data.registries:
         reg = r.record
         assert isinstance(reg, TargetRegistry)
