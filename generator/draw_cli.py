@@ -9,10 +9,12 @@ from typing import Any
 
 import click
 
+from .bundle import verify_bundle
 from .cli_common import config_option, content_option, handle_errors
 from .content import Content, Loaded, display_path, load_content
 from .errors import GongkaiError, InputError
 from .models import Draw, Plan
+from .verify import STATUS_LABEL
 from .yamlwrite import dump_yaml
 
 
@@ -151,50 +153,109 @@ def check_draw(content: Content, loaded: Loaded) -> tuple[bool, str, list[str]]:
     )
 
 
+def _looks_like_bundle(arg: str) -> bool:
+    return arg.startswith(("http://", "https://")) or Path(arg).exists()
+
+
+def _bundle_results(arg: str, pinned: str | None) -> list[dict[str, Any]]:
+    """The checks of every bundle ``arg`` names, as result dicts (explanation on the last)."""
+    from .bundle import parse_bundle, read_source, today_beijing
+
+    results: list[dict[str, Any]] = []
+    for source, raw in read_source(arg):
+        bundle = parse_bundle(raw, source)
+        checks, explain = verify_bundle(bundle, source, pinned, today_beijing())
+        group = [
+            {"subject": c.subject, "status": c.status, "reason": c.reason, "steps": []}
+            for c in checks
+        ]
+        group[-1]["steps"] = explain
+        results.extend(group)
+    return results
+
+
 @click.command("verify-draw")
-@click.argument("draw_ids", nargs=-1)
+@click.argument("sources", nargs=-1, metavar="[DRAW_ID|BUNDLE|URL|DIR]…")
+@click.option(
+    "--root",
+    "pinned",
+    metavar="SHA256",
+    help="信任根（第1版）的 SHA-256，见网站和 gongkai --help；核对数据包时使用。 / "
+    "Pin the root of trust (its SHA-256, as on the site and in `gongkai --help`) when checking bundles.",
+)
 @click.option(
     "--explain",
     is_flag=True,
-    help="列出每一步：种子、分层、前几张票、每组人员。 / Print every step.",
+    help="列出每一步：对象池、排除、种子、各层前几张票、每组人员排序。 / Print every step.",
 )
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON。 / Print JSON.")
 @content_option
 @config_option
 @handle_errors
 def verify_draw(
-    draw_ids: tuple[str, ...],
+    sources: tuple[str, ...],
+    pinned: str | None,
     explain: bool,
     as_json: bool,
     content_dir: Path,
     config_dir: Path | None,
 ) -> None:
-    """重新运行摇号并与公布的记录比对（默认全部）。
+    """重新运行摇号并与公布的记录比对。
 
-    Re-run published draws from the records and compare them with what was
-    published (all draws unless DRAW_IDS are given). Exits 1 on any difference.
+    Re-run published draws and compare them with what was published. Each
+    argument is a draw id of the content repository, a draw bundle
+    (bundle.json, as published on the site at draws/<task-id>/bundle.json), a
+    directory holding bundles (e.g. a downloaded site), or the http(s) URL of a
+    bundle. With no argument, every draw of the content repository. A bundle is
+    checked on its own, without the site or the repository; the report says what
+    a bundle alone cannot show. Exits 1 on any difference.
     """
-    content = _content(content_dir, config_dir)
-    draws = [r for r in content.records if isinstance(r.record, Draw)]
-    if draw_ids:
-        draws = [r for r in draws if r.record.id in draw_ids]
-        missing = set(draw_ids) - {r.record.id for r in draws}
-        if missing:
-            raise GongkaiError(f"no such draw: {', '.join(sorted(missing))}")
-    results = []
-    ok_all = True
-    for number, loaded in enumerate(draws, start=1):
-        ok, summary, lines = check_draw(content, loaded)
-        ok_all &= ok
-        results.append(
-            {
-                "id": str(number),
-                "subject": loaded.path,
-                "status": "pass" if ok else "fail",
-                "reason": summary,
-                "steps": lines,
-            }
-        )
+    from .bundle import BundleError
+
+    if pinned is not None:
+        pinned = pinned.strip().lower()
+        if len(pinned) != 64 or any(c not in "0123456789abcdef" for c in pinned):
+            raise click.BadParameter(
+                f"not a SHA-256 (got {pinned!r}, expected 64 hex digits)", param_hint="--root"
+            )
+    bundle_args = [a for a in sources if _looks_like_bundle(a)]
+    draw_ids = [a for a in sources if a not in bundle_args]
+    results: list[dict[str, Any]] = []
+    drawn = 0
+    if draw_ids or not sources:
+        content = _content(content_dir, config_dir)
+        draws = [r for r in content.records if isinstance(r.record, Draw)]
+        if draw_ids:
+            draws = [r for r in draws if r.record.id in draw_ids]
+            missing = set(draw_ids) - {r.record.id for r in draws}
+            if missing:
+                raise GongkaiError(
+                    f"no such draw, file or directory: {', '.join(sorted(missing))} "
+                    "(expected a draw id such as SJX-2023-001-D1, a bundle.json, a directory or a URL)"
+                )
+        for loaded in draws:
+            ok, summary, lines = check_draw(content, loaded)
+            results.append(
+                {
+                    "subject": loaded.path,
+                    "status": "pass" if ok else "fail",
+                    "reason": summary,
+                    "steps": lines,
+                }
+            )
+        drawn += len(draws)
+    for arg in bundle_args:
+        try:
+            group = _bundle_results(arg, pinned)
+        except BundleError as exc:
+            group = [{"subject": arg, "status": "fail", "reason": str(exc), "steps": []}]
+        results.extend(group)
+        drawn += max(1, sum(1 for r in group if r["subject"].endswith(": strata")))
+    for number, r in enumerate(results, start=1):
+        r["id"] = str(number)
+        r.update({k: r.pop(k) for k in ("subject", "status", "reason", "steps")})
+    ok_all = all(r["status"] != "fail" for r in results)
+    unchecked = sum(r["status"] == "not checked" for r in results)
     if as_json:
         click.echo(
             json.dumps(
@@ -205,14 +266,13 @@ def verify_draw(
         )
     else:
         for r in results:
-            click.echo(
-                f"  {r['id']}. [{'通过 pass' if r['status'] == 'pass' else '失败 FAIL'}] {r['subject']}: {r['reason']}"
-            )
+            click.echo(f"  {r['id']}. [{STATUS_LABEL[r['status']]}] {r['subject']}: {r['reason']}")
             if explain:
                 for line in r["steps"]:
                     click.echo(f"       {line}")
+        tail = f"; {unchecked} 项未检查 not checked" if unchecked else ""
         click.echo(
-            f"结论 / verdict: {'通过 PASS' if ok_all else '未通过 FAIL'} — {len(results)} draw(s)"
+            f"结论 / verdict: {'通过 PASS' if ok_all else '未通过 FAIL'} — {drawn} draw(s){tail}"
         )
     if not ok_all:
         sys.exit(1)

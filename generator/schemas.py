@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .bundle import DrawBundle
 from .models import RECORD_KINDS, SiteConfig, Strict
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -26,6 +27,7 @@ def render_schemas() -> dict[str, str]:
         (record_type.replace("/", "."), model) for record_type, model in RECORD_KINDS.items()
     ]
     models.append(("site-config.v1", SiteConfig))
+    models.append(("draw-bundle.v1", DrawBundle))
     for stem, model in sorted(models):
         name = f"{stem}.schema.json"
         out[name] = (

@@ -184,7 +184,10 @@ def test_verify_draw_json(content: Path) -> None:
 
 def test_verify_draw_unknown_id(content: Path) -> None:
     result = run("verify-draw", "SJX-2023-009-D1")
-    assert error_of(result) == "错误 / error: no such draw: SJX-2023-009-D1\n"
+    assert error_of(result) == (
+        "错误 / error: no such draw, file or directory: SJX-2023-009-D1 (expected a draw id "
+        "such as SJX-2023-001-D1, a bundle.json, a directory or a URL)\n"
+    )
 
 
 # --- gongkai draw: one live draw per task -------------------------------------------------

@@ -19,10 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..content import Loaded
+from ..bundle import build_bundle, bundle_json
 from ..envelope import dsse_envelope
 from ..models import (
     ChecklistItem,
     Department,
+    Draw,
     Inspector,
     InspectorRegistry,
     KeyEntry,
@@ -33,6 +35,7 @@ from ..models import (
     Root,
     TargetRegistry,
     Task,
+    Void,
 )
 from ..publish import public_columns, public_data, public_rows
 from ..signing import keyid_of
@@ -483,8 +486,28 @@ def _dsse_publishable(r: Loaded) -> bool:
     return r.signatures is not None and public_data(r.record, r.signed) == r.signed
 
 
+def bundle_path(draw: Draw, voided: bool) -> str:
+    """Where a draw's bundle is published: the live draw of a task at
+    ``draws/<task>/bundle.json``, a voided one beside it under its own id."""
+    if voided:
+        return f"draws/{draw.task}/{draw.id}.bundle.json"
+    return f"draws/{draw.task}/bundle.json"
+
+
+def draw_bundles(data: SiteData) -> Iterator[tuple[str, bytes]]:
+    """Every draw's bundle (gongkai-draw-bundle/1), re-run from the records."""
+    content = data.report.content
+    voided = {v.record.draw for v in content.records if isinstance(v.record, Void)}
+    for r in content.records:
+        if isinstance(r.record, Draw) and r.signatures is not None:
+            bundle = build_bundle(content, r)
+            yield bundle_path(r.record, r.record.ref in voided), bundle_json(bundle)
+
+
 def data_files(data: SiteData) -> Iterator[tuple[str, bytes]]:
-    """Open data: every record's public JSON (and DSSE envelope) and each registry's public CSV."""
+    """Open data: every record's public JSON (and DSSE envelope), each registry's public CSV
+    and every draw's bundle."""
+    yield from draw_bundles(data)
     for r in [*data.report.content.records, *data.report.content.config_records]:
         kind = type(r.record).KIND
         doc = public_data(r.record, r.signed)
