@@ -193,7 +193,7 @@ def build_bundle(content: Content, loaded: Loaded) -> dict[str, Any]:
                 "take": drawn.take,
                 "ids": ids,
                 "selected": [s.model_dump() for s in drawn.selected],
-                "highest_ticket": max((s.ticket for s in drawn.selected), default=None),
+                "highest_ticket": max((s.ticket for s in drawn.selected if s.ticket), default=None),
             }
         )
     voids = [r for r in content.records if isinstance(r.record, Void) and r.record.draw == rec.ref]
@@ -256,12 +256,19 @@ def _loc(loc: Sequence[int | str]) -> str:
     return out or "(top level)"
 
 
+def _shown(value: Any, limit: int = 60) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def parse_bundle(raw: bytes, source: str) -> DrawBundle:
     """Parse and validate a bundle; every problem names the field (raises BundleError)."""
     try:
-        data = json.loads(raw, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise BundleError(f"{source}: not UTF-8 text ({exc.reason})") from exc
+        raise BundleError(f"{source}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    try:
+        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
     except json.JSONDecodeError as exc:
         raise BundleError(
             f"{source}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg} "
@@ -279,7 +286,7 @@ def parse_bundle(raw: bytes, source: str) -> DrawBundle:
         return DrawBundle.model_validate(data)
     except ValidationError as exc:
         lines = [
-            f"{source}: {_loc(err['loc'])}: {err['msg']} (got {json.dumps(err.get('input'), ensure_ascii=False)[:80]})"
+            f"{source}: {_loc(err['loc'])}: {err['msg']} (got {_shown(err.get('input'))})"
             for err in exc.errors()[:20]
         ]
         raise BundleError("\n".join(lines)) from None
@@ -501,12 +508,12 @@ def verify_bundle(
         )
     copies = _differences(
         {
-            "strata": [s.model_dump() for s in bundle.strata],
-            "visits": bundle.model_dump()["visits"],
+            "strata": [s.model_dump(exclude_none=True) for s in bundle.strata],
+            "visits": [v.model_dump(exclude_none=True) for v in bundle.visits],
         },
         {
             "strata": [
-                {**b.model_dump(), "selected": s["selected"]}
+                {**b.model_dump(exclude_none=True), "selected": s["selected"]}
                 for b, s in zip(bundle.strata, strata, strict=True)
             ],
             "visits": visits,
@@ -516,7 +523,7 @@ def verify_bundle(
         (
             f"strata[{i}].highest_ticket"
             for i, b in enumerate(bundle.strata)
-            if b.highest_ticket != max((t.ticket for t in b.selected), default=None)
+            if b.highest_ticket != max((t.ticket for t in b.selected if t.ticket), default=None)
         ),
         None,
     )
