@@ -538,7 +538,7 @@ def make_draws(root: Path, plan: dict[str, Any]) -> list[dict[str, Any]]:
         beacon = RECORDED_ROUNDS[task["randomness"]["round"]]
         drawn_at = f"{PLAN_YEAR}-08-28T{9 + n // 2:02d}:{30 * (n % 2):02d}:00+08:00"
         _, _, outcome, header = compute(content, task["id"], beacon, drawn_at)
-        data = record_data(f"{task['id']}-D1", header, beacon, outcome)
+        data = record_data(f"{task['id']}-D1", header, outcome)
         write_yaml(root / "draws" / str(PLAN_YEAR) / data["id"] / "v1.yaml", data)
         draws.append(data)
     return draws

@@ -9,9 +9,23 @@ registry snapshot the task committed to (its SHA-256 must equal the task's
 the same year (for the exclusion rules); and the beacon value ``B`` of the randomness
 source the task named.
 
-**1. Seed.** ``S = "gongkai-draw/1|" + task id + "|" + P + "|" + B`` where ``B`` is
-``"drand-quicknet:" + round + ":" + randomness`` (randomness = hex SHA-256 of the BLS
-signature), ``"ceremony:" + digits`` or ``"lottery:" + RFC 3797 key string``.
+**1. Seed.** ``S = "gongkai-draw/1|" + task id + "|" + P + "|" + B`` where ``B`` is the
+beacon label of the source the task's ``randomness`` names:
+
+- ``drand-quicknet``: ``"drand-quicknet:" + round + ":" + randomness`` (randomness = hex
+  SHA-256 of the BLS signature). The round is the one the task named, verified offline
+  against the pinned quicknet key; its time is after the plan's publication day (Beijing
+  time), and the draw is made after that time.
+- ``ceremony``: ``"ceremony:" + digits``, the digits read out in public at the task's
+  ``scheduled_at`` and ``place``: 20 to 200 ASCII digits 0-9 (20 digits from ten-sided dice
+  carry 20 × log2(10) ≈ 66 bits). ``scheduled_at`` is after the plan's publication day, the
+  draw is made no earlier than ``scheduled_at``, and the draw record needs the signatures
+  of at least ``witnesses_required`` distinct witness keys (it states that number).
+- ``lottery``: ``"lottery:" + key``, the official numbers of the lottery draw the task named
+  as an RFC 3797 key string: for each source in order, its values in ascending order, each
+  written in decimal and followed by ``.``, then ``/`` (e.g. ``9319./2.5.8.10.12./``). Its
+  ``draw_date`` is after the plan's publication day (``draw_date`` > ``published_on``), and
+  the draw is made on or after ``draw_date`` (Beijing time).
 
 **2. Pool.** The registry rows in scope (all rows for 不定向; for 定向, the rows whose
 value in every filter column is one of the listed values), minus exclusions. Each
@@ -33,7 +47,16 @@ least ``ceil(0.03 × pool size)``.
 ``sampler(sorted(ids), seed=S, take=k, output='id')`` of Rivest's consistent-sampler
 1.0.10 (:mod:`generator.sampler`), with full-precision tickets. Across strata, targets
 are visited in ascending ``(ticket, id)`` order; for 重点 items this is the order of the
-inspection batches. A target gets every item of the task in one visit (进一次门，查多项事).
+inspection batches. With ``algorithm: rfc3797`` (only for a task whose source is
+``lottery``, that has one stratum and draws targets), the selection is RFC 3797's instead
+(:mod:`generator.rfc3797`): the stratum's ``sorted(ids)`` are numbered 1 … N, and step
+j = 0, 1, … k − 1 takes, of the members not yet taken (kept in that order), the one at
+0-based index ``MD5(u16be(j) ‖ key ‖ u16be(j)) mod R``, with ``key`` the lottery's key
+string (not S) and R the number of members left. Each selected target records its number
+(``position``) and the step's MD5 digest in lowercase hex (``digest``) instead of a ticket,
+and targets are visited in selection order. Under either algorithm the inspectors (steps
+5 and 5') are ranked by Rivest's sampler seeded by S. A target gets every item of the task
+in one visit (进一次门，查多项事).
 
 **5. Inspectors (分散).** Eligible: active inspectors whose unit is the lead or a
 participating department. Each task needs one member from every one of its departments
@@ -71,10 +94,12 @@ from decimal import Decimal
 from typing import Any
 
 from .errors import GongkaiError
+from .rfc3797 import SelectionError, select
 from .sampler import order, sample
 
 SEED_PREFIX = "gongkai-draw/1"
 ALGORITHM = "rivest-consistent-sampler-1.0.10"
+RFC3797 = "rfc3797"
 MIN_OVERALL_RATIO = Decimal("0.03")
 RESERVES = 2
 
@@ -144,6 +169,8 @@ class TaskSpec:
     active_statuses: tuple[str, ...] = ("存续",)
     max_per_year: int = 2
     clean_years: int = 3
+    algorithm: str = ALGORITHM
+    """How targets are selected: ALGORITHM (Rivest) or RFC3797."""
 
 
 @dataclass
@@ -154,12 +181,14 @@ class Outcome:
     in_scope: int
     exclusions: list[dict[str, str]]
     strata: list[dict[str, Any]]
-    visits: list[dict[str, str]]
-    """Selected targets in visiting order: {target, ticket} (ticket empty when assigned)."""
+    visits: list[dict[str, Any]]
+    """Selected targets in visiting order: {target, ticket} (ticket empty when assigned);
+    under rfc3797 {target, position, digest}."""
     teams: list[dict[str, Any]] = field(default_factory=list)
     assignments: list[dict[str, Any]] = field(default_factory=list)
     members: list[list[str]] = field(default_factory=list)
     """The pool ids of each stratum, sorted (not part of the record; the bundle lists them)."""
+    algorithm: str = ALGORITHM
 
 
 def k_for(spec: StratumSpec, n: int) -> int:
@@ -225,17 +254,41 @@ def _describe(match: Mapping[str, str]) -> str:
     return ", ".join(f"{k}={v}" for k, v in match.items()) or "all"
 
 
+def lottery_key(task: TaskSpec, seed: str) -> str:
+    """The RFC 3797 key string in the seed: the part of S after its last ``|lottery:``."""
+    label = seed.rpartition("|")[2]
+    if not label.startswith("lottery:"):
+        raise DrawError(
+            f"任务 {task.task_id}：rfc3797 算法需要彩票号码 / task {task.task_id}: rfc3797 selects "
+            f"from lottery numbers (got the seed {seed!r}, expected one ending in |lottery:KEY)"
+        )
+    return label.removeprefix("lottery:")
+
+
 def draw_targets(
     task: TaskSpec, seed: str, members: list[list[str]]
-) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Per-stratum selections, and every selected target in visiting order."""
     pool_size = sum(len(m) for m in members)
     if pool_size == 0:
         raise DrawError(
             f"task {task.task_id}: the pool is empty (no registry row in scope is drawable)"
         )
+    rfc = task.algorithm == RFC3797
+    if not rfc and task.algorithm != ALGORITHM:
+        raise DrawError(
+            f"任务 {task.task_id}：未知的摇号算法 / task {task.task_id}: unknown algorithm "
+            f"(got {task.algorithm!r}, expected {ALGORITHM} or {RFC3797})"
+        )
+    if rfc and len(members) != 1:
+        raise DrawError(
+            f"任务 {task.task_id}：rfc3797 算法只用于单一分层 / task {task.task_id}: rfc3797 draws "
+            f"one stratum (got {len(members)} strata, expected 1)"
+        )
+    key = lottery_key(task, seed) if rfc else ""
     strata: list[dict[str, Any]] = []
     visits: list[tuple[str, str]] = []
+    in_order: list[dict[str, Any]] = []
     total_k = 0
     for spec, ids in zip(task.strata, members, strict=True):
         n = len(ids)
@@ -250,21 +303,35 @@ def draw_targets(
                 f"task {task.task_id}: stratum {_describe(spec.match)} draws more than it holds "
                 f"(got k={k}, expected at most N={n})"
             )
-        chosen = sample(ids, seed, k)
         total_k += k
         entry: dict[str, Any] = {"match": dict(spec.match), "population": n, "take": k}
         entry["ratio" if spec.ratio is not None else "count"] = (
             spec.ratio if spec.ratio is not None else spec.count
         )
-        entry["selected"] = [{"target": t, "ticket": tk} for tk, t in chosen]
+        if rfc:
+            try:
+                chosen_rfc = select(ids, key, k) if k else []
+            except SelectionError as exc:
+                raise DrawError(
+                    f"任务 {task.task_id}：RFC 3797 选取失败 / task {task.task_id}: rfc3797: {exc}"
+                ) from None
+            entry["selected"] = [
+                {"target": c.item, "position": c.position, "digest": c.digest} for c in chosen_rfc
+            ]
+            in_order.extend(entry["selected"])
+        else:
+            chosen = sample(ids, seed, k)
+            entry["selected"] = [{"target": t, "ticket": tk} for tk, t in chosen]
+            visits.extend(chosen)
         strata.append(entry)
-        visits.extend(chosen)
     minimum = math.ceil(MIN_OVERALL_RATIO * pool_size)
     if total_k < minimum and not task.ratio_justified:
         raise DrawError(
             f"task {task.task_id}: the strata draw {total_k} of {pool_size}, below the 3% minimum "
             f"(got {total_k}, expected at least {minimum}, or a ratio_justification in the signed plan)"
         )
+    if rfc:
+        return strata, in_order
     visits.sort()
     return strata, [{"target": t, "ticket": tk} for tk, t in visits]
 
@@ -439,7 +506,9 @@ def run_draw(
             )
         in_scope, exclusions, strata = len(task.assigned_targets), [], []
         visits = [{"target": t, "ticket": ""} for t in task.assigned_targets]
-    outcome = Outcome(seed, in_scope, exclusions, strata, visits, members=members)
+    outcome = Outcome(
+        seed, in_scope, exclusions, strata, visits, members=members, algorithm=task.algorithm
+    )
     if not task.draws_inspectors:
         unknown = [p for p in task.assigned_inspectors if p not in people]
         if unknown or len(task.assigned_inspectors) < 2:

@@ -28,14 +28,68 @@ def _content(content_dir: Path, config_dir: Path | None) -> Content:
     return content
 
 
+SOURCE_OPTIONS: dict[str, tuple[str, str, str]] = {
+    "drand-quicknet": ("--beacon", "drand 轮次的 JSON 文件", "the drand round's JSON file"),
+    "ceremony": ("--ceremony-digits", "现场读出的数字", "the digits read out at the ceremony"),
+    "lottery": (
+        "--lottery",
+        "彩票号码的 RFC 3797 密钥串",
+        "the lottery numbers as an RFC 3797 key string",
+    ),
+}
+"""Per randomness source: the option of ``gongkai draw`` that gives its value, and what it is."""
+
+
+def beacon_from_options(
+    task: Any, beacon_file: Path | None, digits: str | None, lottery: str | None
+) -> dict[str, Any]:
+    """The beacon input for ``task``'s source from the one option that gives it."""
+    from .beacon import load_round_json
+    from .draw import DrawError
+
+    source = task.randomness.source
+    option, zh, en = SOURCE_OPTIONS[source]
+    given = [
+        name
+        for name, value in (
+            ("--beacon", beacon_file),
+            ("--ceremony-digits", digits),
+            ("--lottery", lottery),
+        )
+        if value is not None
+    ]
+    if given != [option]:
+        raise DrawError(
+            f"任务 {task.id} 的随机数来源是 {source}，请只用 {option} 给出{zh} / task {task.id} "
+            f"names randomness source {source}: give {en} with {option} only "
+            f"(got {', '.join(given) or 'no beacon option'})"
+        )
+    if beacon_file is not None:
+        beacon: dict[str, Any] = load_round_json(beacon_file.read_bytes())
+        return beacon
+    return {"source": source, "value": digits if digits is not None else lottery}
+
+
 @click.command("draw")
 @click.argument("task_id")
 @click.option(
     "--beacon",
     "beacon_file",
-    required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="drand 轮次 JSON（与 drand HTTP 接口返回的完全一致）。 / The drand round as its HTTP API returns it.",
+    help="来源为 drand-quicknet 时：drand 轮次 JSON（与 drand HTTP 接口返回的完全一致）。 / "
+    "Source drand-quicknet: the drand round as its HTTP API returns it.",
+)
+@click.option(
+    "--ceremony-digits",
+    metavar="DIGITS",
+    help="来源为 ceremony 时：现场读出的数字（只含 0–9，至少 20 位）。 / "
+    "Source ceremony: the digits read out in public (0-9 only, at least 20).",
+)
+@click.option(
+    "--lottery",
+    metavar="KEYSTRING",
+    help="来源为 lottery 时：开奖号码的 RFC 3797 密钥串，如 9319./2.5.8.10.12./。 / "
+    "Source lottery: the numbers as an RFC 3797 key string, e.g. 9319./2.5.8.10.12./.",
 )
 @click.option(
     "--drawn-at",
@@ -47,18 +101,25 @@ def _content(content_dir: Path, config_dir: Path | None) -> Content:
 @config_option
 @handle_errors
 def draw(
-    task_id: str, beacon_file: Path, drawn_at: str, content_dir: Path, config_dir: Path | None
+    task_id: str,
+    beacon_file: Path | None,
+    ceremony_digits: str | None,
+    lottery: str | None,
+    drawn_at: str,
+    content_dir: Path,
+    config_dir: Path | None,
 ) -> None:
     """按已签名计划的承诺进行摇号，写出摇号记录草稿。
 
-    Draw a task as its signed plan committed: the beacon round it named, the
-    registry snapshot, the strata and the inspector rules. Writes the draw record
-    as a draft to content/draws/<year>/<draw-id>/v1.yaml; the lead department and
-    the witnesses then sign it. A second draw for the same task is refused unless
+    Draw a task as its signed plan committed: the randomness it named (a drand
+    round with --beacon, ceremony digits with --ceremony-digits, or lottery
+    numbers with --lottery), the registry snapshot, the strata and the inspector
+    rules. Writes the draw record as a draft to
+    content/draws/<year>/<draw-id>/v1.yaml; the lead department and the
+    witnesses then sign it. A second draw for the same task is refused unless
     the first was voided by a signed void record.
     """
-    from .beacon import load_round_json
-    from .drawing import compute, next_draw_id, record_data
+    from .drawing import compute, find_task, next_draw_id, record_data
     from .models import _check_datetime
 
     try:
@@ -66,10 +127,11 @@ def draw(
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--drawn-at") from None
     content = _content(content_dir, config_dir)
+    _, task = find_task(content, task_id)
+    beacon = beacon_from_options(task, beacon_file, ceremony_digits, lottery)
     draw_id = next_draw_id(content, task_id)
-    beacon = load_round_json(beacon_file.read_bytes())
     plan_loaded, _, outcome, header = compute(content, task_id, beacon, drawn_at)
-    data = record_data(draw_id, header, beacon, outcome)
+    data = record_data(draw_id, header, outcome)
     Draw.model_validate(data)
     plan = plan_loaded.record
     assert isinstance(plan, Plan)
@@ -87,9 +149,13 @@ def draw(
         f"  检查对象 / targets: {selected} selected from a pool of "
         f"{outcome.in_scope - len(outcome.exclusions)} ({len(outcome.exclusions)} excluded)"
     )
-    click.echo(
-        f"下一步 / next: gongkai sign {display_path(target)} --key DEPARTMENT_KEY --key WITNESS_KEY"
+    witnesses = getattr(task.randomness, "witnesses_required", 1)
+    keys = " ".join(
+        ["--key WITNESS_KEY"]
+        if witnesses == 1
+        else [f"--key WITNESS_KEY_{n}" for n in range(1, witnesses + 1)]
     )
+    click.echo(f"下一步 / next: gongkai sign {display_path(target)} --key DEPARTMENT_KEY {keys}")
 
 
 def check_draw(content: Content, loaded: Loaded) -> tuple[bool, str, list[str]]:
@@ -100,7 +166,7 @@ def check_draw(content: Content, loaded: Loaded) -> tuple[bool, str, list[str]]:
     assert isinstance(rec, Draw)
     from .drawing import QUICKNET_CHAIN
 
-    if rec.beacon.source != "drand-quicknet" or rec.beacon.chain_hash != QUICKNET_CHAIN:
+    if rec.beacon.source == "drand-quicknet" and rec.beacon.chain_hash != QUICKNET_CHAIN:
         return (
             False,
             f"beacon: not the source the plan committed to (got {rec.beacon.source} chain "
@@ -117,7 +183,7 @@ def check_draw(content: Content, loaded: Loaded) -> tuple[bool, str, list[str]]:
     recomputed: dict[str, Any] = {
         **header,
         "seed": outcome.seed,
-        "algorithm": rec.algorithm,
+        "algorithm": outcome.algorithm,
         "in_scope": outcome.in_scope,
         "exclusions": outcome.exclusions,
         "strata": outcome.strata,
@@ -131,7 +197,10 @@ def check_draw(content: Content, loaded: Loaded) -> tuple[bool, str, list[str]]:
         f"in scope: {outcome.in_scope}, excluded: {len(outcome.exclusions)}",
     ]
     for s in outcome.strata:
-        first = ", ".join(f"{x['target']} {x['ticket'][:14]}" for x in s["selected"][:3])
+        first = ", ".join(
+            f"{x['target']} {x['ticket'][:14] if 'ticket' in x else x['digest'][:14]}"
+            for x in s["selected"][:3]
+        )
         explain.append(
             f"stratum {s['match'] or 'all'}: N={s['population']} k={s['take']}; first: {first}"
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,7 +18,6 @@ from typing import Any
 
 from .content import Content, Loaded
 from .draw import (
-    ALGORITHM,
     DrawError,
     History,
     Outcome,
@@ -27,7 +27,19 @@ from .draw import (
     make_seed,
     run_draw,
 )
-from .models import ChecklistItem, Draw, InspectorRegistry, Plan, TargetRegistry, Task, Void
+from .models import (
+    CEREMONY_MAX_DIGITS,
+    CEREMONY_MIN_DIGITS,
+    CeremonySource,
+    ChecklistItem,
+    Draw,
+    InspectorRegistry,
+    LotterySource,
+    Plan,
+    TargetRegistry,
+    Task,
+    Void,
+)
 
 QUICKNET_GENESIS = 1692803367
 QUICKNET_PERIOD = 3
@@ -174,6 +186,7 @@ def spec_for(plan: Plan, task: Task, items: list[Any]) -> TaskSpec:
         ratio_justified=task.ratio_justification is not None,
         assigned_targets=tuple(task.assigned_targets),
         assigned_inspectors=tuple(task.assigned_inspectors),
+        algorithm=task.algorithm,
     )
 
 
@@ -182,13 +195,96 @@ def round_time(round_: int) -> int:
     return QUICKNET_GENESIS + (round_ - 1) * QUICKNET_PERIOD
 
 
-def check_beacon(beacon: Mapping[str, Any], plan: Plan, task: Task) -> str:
-    """Verify the beacon offline against the source the task named; return its seed label."""
-    source = task.randomness.source
-    if source != "drand-quicknet":
+def _after_publication_day(plan: Plan) -> dt.datetime:
+    """The first instant after the plan's publication day (Beijing time): the plan states
+    only the day it was published, so the randomness must come after the whole day."""
+    return dt.datetime.fromisoformat(plan.published_on).replace(tzinfo=BEIJING) + dt.timedelta(
+        days=1
+    )
+
+
+def _check_ceremony(value: object, plan: Plan, task: Task, source: CeremonySource) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]+", value):
         raise DrawError(
-            f"task {task.id}: randomness source {source!r} is not supported by this version yet"
+            f"任务 {task.id}：现场摇号数字只能由 0–9 组成 / task {task.id}: ceremony digits are the decimal digits "
+            f"0-9 only, without spaces or signs (got {value!r})"
         )
+    if len(value) < CEREMONY_MIN_DIGITS:
+        raise DrawError(
+            f"任务 {task.id}：现场摇号数字太少，随机性不足 / task {task.id}: too few ceremony digits for enough "
+            f"randomness (got {len(value)}, expected at least {CEREMONY_MIN_DIGITS}, "
+            f"about {CEREMONY_MIN_DIGITS * 3.32:.0f} bits)"
+        )
+    if len(value) > CEREMONY_MAX_DIGITS:
+        raise DrawError(
+            f"任务 {task.id}：现场摇号数字太多 / task {task.id}: too many ceremony digits "
+            f"(got {len(value)}, expected at most {CEREMONY_MAX_DIGITS})"
+        )
+    if dt.datetime.fromisoformat(source.scheduled_at) < _after_publication_day(plan):
+        raise DrawError(
+            f"任务 {task.id}：现场摇号时间须晚于计划公布日 / task {task.id}: the ceremony is not after the plan "
+            f"was published (scheduled {source.scheduled_at}, plan published {plan.published_on}; "
+            "expected a later day)"
+        )
+    return f"ceremony:{value}"
+
+
+def _key_string_hint(value: str) -> str:
+    """``; did you mean KEY`` when ``value`` reads as numbers grouped by '/'."""
+    from .rfc3797 import key_string
+
+    if not re.fullmatch(r"[0-9\s,./]*[0-9][0-9\s,./]*", value):
+        return ""
+    groups = [re.findall(r"[0-9]+", part) for part in value.strip().strip("/").split("/")]
+    if not all(groups):
+        return ""
+    return f"; 是否应为 / did you mean {key_string([[int(v) for v in g] for g in groups])}"
+
+
+def _check_lottery(value: object, plan: Plan, task: Task, source: LotterySource) -> str:
+    from .rfc3797 import SelectionError, canonical_key_string
+
+    if source.draw_date <= plan.published_on:
+        raise DrawError(
+            f"任务 {task.id}：彩票开奖日期须晚于计划公布日 / task {task.id}: the lottery draw is not after the plan "
+            f"was published (draw_date {source.draw_date}, plan published {plan.published_on}; "
+            "expected a later day)"
+        )
+    text = value if isinstance(value, str) else ""
+    try:
+        canonical = canonical_key_string(text)
+    except SelectionError:
+        raise DrawError(
+            f"任务 {task.id}：彩票号码不是 RFC 3797 密钥串 / task {task.id}: the lottery numbers are not an RFC 3797 "
+            f"key string (got {value!r}, expected each source's values in ascending order, each "
+            f"followed by '.', each source ended by '/', e.g. 9319./2.5.8.10.12./)"
+            + _key_string_hint(text)
+        ) from None
+    if canonical != text:
+        raise DrawError(
+            f"任务 {task.id}：密钥串中每组号码须从小到大排列 / task {task.id}: in a key string each source's values "
+            f"are in ascending order (got {text}, expected {canonical})"
+        )
+    return f"lottery:{text}"
+
+
+def check_beacon(beacon: Mapping[str, Any], plan: Plan, task: Task) -> str:
+    """Verify the beacon offline against the source the task named; return its seed label.
+
+    ``beacon`` is a drand round as its HTTP API returns it, or for the other sources
+    ``{"source": "ceremony" | "lottery", "value": digits | key string}``."""
+    source = task.randomness.source
+    given = beacon.get("source", "drand-quicknet")
+    if given != source:
+        raise DrawError(
+            f"任务 {task.id}：随机数来源与计划不符 / task {task.id}: wrong randomness source (got {given}, "
+            f"expected {source} as the signed plan commits)"
+        )
+    if isinstance(task.randomness, CeremonySource):
+        return _check_ceremony(beacon.get("value"), plan, task, task.randomness)
+    if isinstance(task.randomness, LotterySource):
+        return _check_lottery(beacon.get("value"), plan, task, task.randomness)
+    beacon = {k: v for k, v in beacon.items() if k != "source"}
     round_ = beacon.get("round")
     expected_round = getattr(task.randomness, "round", None)
     if not isinstance(round_, int) or round_ != expected_round:
@@ -198,12 +294,7 @@ def check_beacon(beacon: Mapping[str, Any], plan: Plan, task: Task) -> str:
     from .beacon import QUICKNET, verify_round
 
     randomness = verify_round(QUICKNET, dict(beacon))
-    # Margin: the round must come after the whole publication day (Beijing time),
-    # since the plan states only the day it was published.
-    published = dt.datetime.fromisoformat(plan.published_on).replace(tzinfo=BEIJING) + dt.timedelta(
-        days=1
-    )
-    if round_time(int(round_)) < published.timestamp():
+    if round_time(int(round_)) < _after_publication_day(plan).timestamp():
         raise DrawError(
             f"task {task.id}: beacon round {round_} is not after the plan was published "
             f"(round time {dt.datetime.fromtimestamp(round_time(int(round_)), BEIJING).isoformat()}, "
@@ -216,7 +307,20 @@ def beacon_label(beacon: Mapping[str, Any], plan: Plan, task: Task, drawn_at: st
     """Check the beacon (as :func:`check_beacon`) and that the draw came after it; its seed label."""
     label = check_beacon(beacon, plan, task)
     drawn = dt.datetime.fromisoformat(drawn_at)
-    if drawn.timestamp() < round_time(int(beacon["round"])):
+    src = task.randomness
+    if isinstance(src, CeremonySource):
+        if drawn < dt.datetime.fromisoformat(src.scheduled_at):
+            raise DrawError(
+                f"任务 {task.id}：摇号时间早于计划的现场摇号时间 / task {task.id}: drawn before the ceremony the "
+                f"plan scheduled (got {drawn_at}, expected at or after {src.scheduled_at})"
+            )
+    elif isinstance(src, LotterySource):
+        if drawn.astimezone(BEIJING).date().isoformat() < src.draw_date:
+            raise DrawError(
+                f"任务 {task.id}：摇号时间早于彩票开奖日 / task {task.id}: drawn before the lottery draw "
+                f"(got {drawn_at}, expected on or after {src.draw_date}, Beijing time)"
+            )
+    elif drawn.timestamp() < round_time(int(beacon["round"])):
         raise DrawError(
             f"task {task.id}: drawn before its beacon round existed (got {drawn_at}, expected after "
             f"{dt.datetime.fromtimestamp(round_time(int(beacon['round'])), BEIJING).isoformat()})"
@@ -226,10 +330,32 @@ def beacon_label(beacon: Mapping[str, Any], plan: Plan, task: Task, drawn_at: st
 
 def beacon_input(rec: Draw) -> dict[str, Any]:
     """The beacon a published draw names, in the form :func:`check_beacon` reads."""
+    if rec.beacon.source != "drand-quicknet":
+        return {"source": rec.beacon.source, "value": rec.beacon.value}
     return {
         "round": rec.beacon.round,
         "randomness": rec.beacon.randomness,
         "signature": rec.beacon.signature,
+    }
+
+
+def beacon_record(beacon: Mapping[str, Any], task: Task) -> dict[str, Any]:
+    """The draw record's ``beacon``: the checked beacon input, as its source publishes it."""
+    src = task.randomness
+    if isinstance(src, CeremonySource):
+        return {
+            "source": "ceremony",
+            "value": beacon["value"],
+            "witnesses_required": src.witnesses_required,
+        }
+    if isinstance(src, LotterySource):
+        return {"source": "lottery", "value": beacon["value"]}
+    return {
+        "source": "drand-quicknet",
+        "chain_hash": QUICKNET_CHAIN,
+        "round": beacon["round"],
+        "signature": beacon["signature"],
+        "randomness": beacon["randomness"],
     }
 
 
@@ -283,14 +409,13 @@ def compute(
         "registry_sha256": task.scope.registry_sha256,
         "inspector_registry": task.inspectors.registry,
         "inspector_registry_sha256": ins_loaded.digest,
+        "beacon": beacon_record(beacon, task),
     }
     return plan_loaded, task, outcome, header
 
 
-def record_data(
-    draw_id: str, header: Mapping[str, Any], beacon: Mapping[str, Any], outcome: Outcome
-) -> dict[str, Any]:
-    """The draw record's data, in its published field order."""
+def record_data(draw_id: str, header: Mapping[str, Any], outcome: Outcome) -> dict[str, Any]:
+    """The draw record's data, in its published field order (the header ends with the beacon)."""
     data: dict[str, Any] = {
         "_type": "draw/v1",
         "id": draw_id,
@@ -298,15 +423,8 @@ def record_data(
         "supersedes": None,
         **header,
     }
-    data["beacon"] = {
-        "source": "drand-quicknet",
-        "chain_hash": QUICKNET_CHAIN,
-        "round": beacon["round"],
-        "signature": beacon["signature"],
-        "randomness": beacon["randomness"],
-    }
     data["seed"] = outcome.seed
-    data["algorithm"] = ALGORITHM
+    data["algorithm"] = outcome.algorithm
     data["in_scope"] = outcome.in_scope
     data["exclusions"] = outcome.exclusions
     data["strata"] = outcome.strata
@@ -339,6 +457,7 @@ def compare(published: Mapping[str, Any], recomputed: Mapping[str, Any]) -> list
         "plan_sha256",
         "registry_sha256",
         "inspector_registry_sha256",
+        "beacon",
         "seed",
         "algorithm",
         "in_scope",

@@ -140,6 +140,8 @@ PATTERN_HELP: dict[str, str] = {
     r"^(?:[0-9A-HJ-NP-RTUW-Y]{18}|[0-9]{15})$": "an 18-character 统一社会信用代码 or a 15-digit 注册号",
     r"^[0-9a-f]{2,1024}$": "lower-case hex digits",
     r"^(?:0\.[0-9]{64,80})?$": "a full-precision ticket such as 0.0123… (64 or more digits)",
+    r"^[0-9a-f]{32}$": "32 lower-case hex digits (an MD5 digest)",
+    r"^[0-9./]{1,2000}$": "decimal digits, or an RFC 3797 key string of digits, '.' and '/'",
 }
 """What each string pattern used by the models means, in words, for error messages."""
 
@@ -201,6 +203,11 @@ class Record(Strict):
             if isinstance(value, str):
                 return value
         return None
+
+    def required_witnesses(self) -> int:
+        """Distinct witness keys this record itself requires, beyond the key registry's
+        requirements for its kind (a ceremony draw's ``witnesses_required``); 0: none."""
+        return 0
 
 
 # ---------------------------------------------------------------------------
@@ -556,12 +563,14 @@ class DrandSource(Strict):
 
 
 class CeremonySource(Strict):
-    """Dice read out in public at a stated time, co-signed by a witness."""
+    """Dice read out in public at a stated time, co-signed by witnesses."""
 
     source: Literal["ceremony"]
     scheduled_at: DateTimeStr
+    """When the digits are read out: after the plan's publication day; the draw is not earlier."""
     place: Label
     witnesses_required: PositiveInt = 1
+    """The draw record needs signatures by at least this many distinct witness keys."""
 
 
 class LotterySource(Strict):
@@ -576,6 +585,14 @@ class LotterySource(Strict):
 RandomnessSource = Annotated[
     DrandSource | CeremonySource | LotterySource, Field(discriminator="source")
 ]
+
+RIVEST: Literal["rivest-consistent-sampler-1.0.10"] = "rivest-consistent-sampler-1.0.10"
+Algorithm = Literal["rivest-consistent-sampler-1.0.10", "rfc3797"]
+"""How targets are selected: Rivest's consistent sampler (any source), or RFC 3797's
+selection from the lottery's key string (source lottery, one stratum)."""
+CEREMONY_MIN_DIGITS = 20
+"""20 decimal digits carry 20 × log2(10) ≈ 66.4 bits (read from ten-sided dice)."""
+CEREMONY_MAX_DIGITS = 200
 
 
 class Window(Strict):
@@ -623,6 +640,9 @@ class Task(Strict):
     start_within_working_days: PositiveInt | None = 5
     """Inspection starts within this many working days of the draw (seed 001)."""
     randomness: RandomnessSource
+    algorithm: Algorithm = RIVEST
+    """How the targets are selected (docs/draw-algorithm.md step 4): rfc3797 only for a
+    lottery source, one stratum, drawing targets."""
     ratio_justification: FreeText | None = None
     assigned_targets: list[Uscc] = Field(default_factory=list)
     """单随机 without drawing targets: the targets, named in advance."""
@@ -646,6 +666,23 @@ class Task(Strict):
             )
         if len(set(self.draws)) != len(self.draws):
             raise ValueError("draws: listed twice (expected targets, inspectors or both once)")
+        if self.algorithm == "rfc3797":
+            if self.randomness.source != "lottery":
+                raise ValueError(
+                    "algorithm: rfc3797 算法只能用于彩票号码来源 / rfc3797 selects from lottery "
+                    f"numbers (got randomness source {self.randomness.source}, expected lottery, "
+                    f"or algorithm {RIVEST})"
+                )
+            if "targets" not in self.draws:
+                raise ValueError(
+                    "algorithm: rfc3797 算法用于抽取检查对象 / rfc3797 selects targets (got a task "
+                    f"that does not draw them, expected draws to include targets, or algorithm {RIVEST})"
+                )
+            if len(self.strata.groups) != 1:
+                raise ValueError(
+                    "algorithm: rfc3797 算法只用于单一分层 / rfc3797 draws one stratum "
+                    f"(got {len(self.strata.groups)} strata groups, expected 1, or algorithm {RIVEST})"
+                )
         return self
 
 
@@ -849,18 +886,60 @@ TargetId = Annotated[
     Field(description="A target's 统一社会信用代码 (or 15-digit 注册号)."),
 ]
 HexText = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{2,1024}$")]
+BeaconText = Annotated[str, StringConstraints(pattern=r"^[0-9./]{1,2000}$")]
+Md5Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+
+_BEACON_FIELDS: dict[str, tuple[str, ...]] = {
+    "drand-quicknet": ("chain_hash", "round", "signature", "randomness"),
+    "ceremony": ("value", "witnesses_required"),
+    "lottery": ("value",),
+}
+"""The fields each source's beacon value has (and no others)."""
 
 
 class BeaconValue(Strict):
-    """The public randomness the draw used, as published by its source."""
+    """The public randomness the draw used, as published by its source.
+
+    drand-quicknet: chain_hash, round, signature, randomness. ceremony: value (the digits
+    read out) and witnesses_required (copied from the plan). lottery: value (the numbers
+    as an RFC 3797 key string)."""
 
     source: Literal["drand-quicknet", "ceremony", "lottery"]
     chain_hash: Sha256Hex | None = None
     round: PositiveInt | None = None
     signature: HexText | None = None
     randomness: Sha256Hex | None = None
-    value: Label | None = None
+    value: BeaconText | None = None
     """Ceremony digits or the lottery's RFC 3797 key string."""
+    witnesses_required: PositiveInt | None = None
+    """Ceremony: distinct witness keys that must sign the draw, as the plan states."""
+
+    @model_validator(mode="after")
+    def _fields(self) -> BeaconValue:
+        from .rfc3797 import is_key_string
+
+        wanted = _BEACON_FIELDS[self.source]
+        for name in (n for names in _BEACON_FIELDS.values() for n in names):
+            present = getattr(self, name) is not None
+            if present != (name in wanted):
+                raise ValueError(
+                    f"{name}: {'not part of' if present else 'missing from'} a {self.source} "
+                    f"beacon (expected {', '.join(wanted)})"
+                )
+        value = self.value or ""
+        if self.source == "ceremony" and not re.fullmatch(
+            rf"[0-9]{{{CEREMONY_MIN_DIGITS},{CEREMONY_MAX_DIGITS}}}", value
+        ):
+            raise ValueError(
+                f"value: 现场摇号的数字须为 {CEREMONY_MIN_DIGITS}–{CEREMONY_MAX_DIGITS} 位 / ceremony "
+                f"digits are {CEREMONY_MIN_DIGITS} to {CEREMONY_MAX_DIGITS} decimal digits "
+                f"(got {len(value)} characters)"
+            )
+        if self.source == "lottery" and not is_key_string(value):
+            raise ValueError(
+                f"value: 不是 RFC 3797 密钥串 / not an RFC 3797 key string (got {value!r})"
+            )
+        return self
 
     def label(self) -> str:
         """The beacon part of the seed."""
@@ -870,9 +949,29 @@ class BeaconValue(Strict):
 
 
 class Ticketed(Strict):
+    """A selected target: with its Rivest ticket, or (rfc3797) its number and step digest."""
+
     target: TargetId
-    ticket: Annotated[str, StringConstraints(pattern=r"^(?:0\.[0-9]{64,80})?$")]
-    """The full-precision ticket; empty for a target assigned by name."""
+    ticket: Annotated[str, StringConstraints(pattern=r"^(?:0\.[0-9]{64,80})?$")] | None = None
+    """Rivest: the full-precision ticket; empty for a target assigned by name."""
+    position: PositiveInt | None = None
+    """rfc3797: the target's number in its stratum's pool (ids in ascending order, from 1)."""
+    digest: Md5Hex | None = None
+    """rfc3797: the selection step's MD5 digest."""
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Ticketed:
+        if self.ticket is None and (self.position is None or self.digest is None):
+            raise ValueError(
+                "ticket: give a ticket (rivest-consistent-sampler) or a position and a digest "
+                "(rfc3797)"
+            )
+        if self.ticket is not None and (self.position is not None or self.digest is not None):
+            raise ValueError(
+                "ticket: a ticket (rivest-consistent-sampler) or a position and a digest "
+                "(rfc3797), not both"
+            )
+        return self
 
 
 class StratumDrawn(Strict):
@@ -927,17 +1026,48 @@ class Draw(Record):
     inspector_registry_sha256: Sha256Hex
     beacon: BeaconValue
     seed: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
-    algorithm: Literal["rivest-consistent-sampler-1.0.10"]
+    algorithm: Algorithm
+    """The task's algorithm: rivest-consistent-sampler-1.0.10 (tickets) or rfc3797
+    (positions and digests, for a lottery beacon)."""
     in_scope: Annotated[int, Field(ge=0)]
     exclusions: list[Excluded] = Field(default_factory=list)
     strata: list[StratumDrawn] = Field(default_factory=list)
     visits: list[Ticketed]
-    """Every selected target, in visiting order (ascending ticket)."""
+    """Every selected target, in visiting order (ascending ticket; rfc3797: selection order)."""
     teams: list[TeamDrawn] = Field(default_factory=list)
     assignments: list[Assignment] = Field(default_factory=list)
 
+    @model_validator(mode="after")
+    def _algorithm(self) -> Draw:
+        rfc = self.algorithm == "rfc3797"
+        if rfc and self.beacon.source != "lottery":
+            raise ValueError(
+                "algorithm: rfc3797 算法只能用于彩票号码来源 / rfc3797 selects from lottery "
+                f"numbers (got a {self.beacon.source} beacon)"
+            )
+        picks = [("visits", i, v) for i, v in enumerate(self.visits)] + [
+            (f"strata[{s}].selected", i, v)
+            for s, stratum in enumerate(self.strata)
+            for i, v in enumerate(stratum.selected)
+        ]
+        for where, i, pick in picks:
+            if (pick.ticket is None) != rfc:
+                raise ValueError(
+                    f"{where}[{i}]: "
+                    + (
+                        "an rfc3797 draw records a position and a digest, not a ticket"
+                        if rfc
+                        else f"a {self.algorithm} draw records a ticket, not a position and a digest"
+                    )
+                )
+        return self
+
     def signed_on(self) -> str | None:
         return self.drawn_at[:10]
+
+    def required_witnesses(self) -> int:
+        """A ceremony draw needs at least the plan's ``witnesses_required`` witness keys."""
+        return self.beacon.witnesses_required or 0
 
 
 class Void(Record):
@@ -1122,6 +1252,20 @@ class Requirement(Strict):
 
 
 DEFAULT_REQUIREMENTS: tuple[Requirement, ...] = (Requirement(signer="department", count=1),)
+
+
+def with_witnesses(registered: tuple[Requirement, ...], needed: int) -> tuple[Requirement, ...]:
+    """The key registry's requirements for a record, raised to at least ``needed`` witness
+    keys (what the record itself requires: :meth:`Record.required_witnesses`)."""
+    if needed <= 0:
+        return registered
+    out = [
+        Requirement(signer="witness", count=max(r.count, needed)) if r.signer == "witness" else r
+        for r in registered
+    ]
+    if not any(r.signer == "witness" for r in registered):
+        out.append(Requirement(signer="witness", count=needed))
+    return tuple(out)
 
 
 class KeyRegistry(Record):

@@ -83,6 +83,24 @@ def key_string(sources: Sequence[Sequence[int]]) -> str:
     return "".join(parts)
 
 
+def is_key_string(key: object) -> bool:
+    """Whether ``key`` has the form of a key string (decimal values each followed by ``.``,
+    each source ended by ``/``); :func:`canonical_key_string` also checks the order."""
+    return isinstance(key, str) and _KEY.fullmatch(key) is not None
+
+
+def canonical_key_string(key: str) -> str:
+    """The key string ``key`` should be: its sources' values sorted (raises SelectionError
+    when ``key`` does not have the form of a key string)."""
+    if not is_key_string(key):
+        raise SelectionError(
+            f"key: not an RFC 3797 key string (got {describe(key)}, expected decimal values each "
+            "followed by '.', each source ended by '/', e.g. 9319./2.5.8.10.12./)"
+        )
+    sources = [[int(v) for v in part.split(".")[:-1]] for part in key.split("/")[:-1]]
+    return key_string(sources)
+
+
 def step_digest(key: str, j: int) -> bytes:
     """``MD5(u16be(j) ‖ key ‖ u16be(j))``."""
     prefix = j.to_bytes(2, "big")
@@ -91,7 +109,7 @@ def step_digest(key: str, j: int) -> bytes:
 
 def select(pool: Sequence[str], key: str, take: int) -> list[Selected]:
     """Select ``take`` members of ``pool`` (in published order) by the key string."""
-    if not isinstance(key, str) or not _KEY.fullmatch(key):
+    if not is_key_string(key):
         raise SelectionError(
             f"key: not an RFC 3797 key string (got {describe(key)}, expected decimal values each "
             "followed by '.', each source ended by '/', e.g. 9319./2.5.8.10.12./)"

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .canonical import record_digest
-from .models import KeyEntry, KeyRegistry, Record, Root
+from .models import KeyEntry, KeyRegistry, Record, Root, with_witnesses
 from .signing import SignatureEntry, keyid_of, parse_signatures, signing_input, verify_bytes
 
 Status = Literal["pass", "fail", "not checked"]
@@ -387,7 +387,7 @@ def verify_record(doc: SignedDoc, registry: KeyRegistry) -> Check:
             warnings.append(warn)
         counting.append(key)
     dept = rec.signing_department()
-    for req in registry.requirements_for(kind):
+    for req in with_witnesses(registry.requirements_for(kind), rec.required_witnesses()):
         if req.signer == "department":
             have = [k for k in counting if k.role == "department" and k.department == dept]
             who = f"keys of department {dept!r}"

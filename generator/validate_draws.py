@@ -2,7 +2,8 @@
 
 * A draw names a task of a plan, and the very commitments of that task: the
   plan's payload SHA-256, the registry snapshot and its SHA-256, the inspector
-  registry (and its digest), the lead department.
+  registry (and its digest), the lead department, the algorithm, the randomness
+  source (and for a ceremony the number of witnesses).
 * A task has at most one live draw: a second one needs a void record of the first.
 * A void names an existing draw of its own department.
 * A result of a drawn task belongs to a drawn target, by the team drawn for it or by its reserves,
@@ -76,7 +77,7 @@ def check_draws(content: Content, add: Callable[[Problem], None]) -> None:
         if task is None:
             add(d.problem("task", f"no such task in {rec.plan} (got {rec.task!r})", "task"))
             continue
-        expectations = [
+        expectations: list[tuple[str, object, object]] = [
             ("plan_sha256", rec.plan_sha256, plan_loaded.digest),
             ("department", rec.department, task.lead),
             ("registry", rec.registry, task.scope.registry),
@@ -88,6 +89,18 @@ def check_draws(content: Content, add: Callable[[Problem], None]) -> None:
             expectations.append(
                 ("inspector_registry_sha256", rec.inspector_registry_sha256, ins.digest)
             )
+        expectations += [
+            ("algorithm", rec.algorithm, task.algorithm),
+            ("beacon.source", rec.beacon.source, task.randomness.source),
+        ]
+        if rec.beacon.source == "ceremony":
+            expectations.append(
+                (
+                    "beacon.witnesses_required",
+                    rec.beacon.witnesses_required,
+                    getattr(task.randomness, "witnesses_required", None),
+                )
+            )
         for field, got, expected in expectations:
             if got != expected:
                 add(
@@ -95,7 +108,7 @@ def check_draws(content: Content, add: Callable[[Problem], None]) -> None:
                         field,
                         f"does not match what task {task.id} committed to (got {got!r}, "
                         f"expected {expected!r})",
-                        field,
+                        *field.split("."),
                     )
                 )
         if rec.drawn_at[:10] < plan.published_on:

@@ -479,7 +479,7 @@ def test_an_unknown_algorithm_is_refused_at_validation(content: Path) -> None:
         assert result.exit_code == 1
         assert (
             "content/draws/2023/SJX-2023-002-D1/v1.yaml:23:14: signed.algorithm: value not allowed "
-            "(got 'fisher-yates-shuffle', expected one of: rivest-consistent-sampler-1.0.10)\n"
+            "(got 'fisher-yates-shuffle', expected one of: rivest-consistent-sampler-1.0.10, rfc3797)\n"
         ) in result.stderr
 
 
