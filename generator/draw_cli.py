@@ -317,7 +317,8 @@ def verify_draw(
         try:
             group = _bundle_results(arg, pinned)
         except BundleError as exc:
-            group = [{"subject": arg, "status": "fail", "reason": str(exc), "steps": []}]
+            reason = str(exc).removeprefix(f"{arg}: ")
+            group = [{"subject": arg, "status": "fail", "reason": reason, "steps": []}]
         results.extend(group)
         drawn += max(1, sum(1 for r in group if r["subject"].endswith(": strata")))
     for number, r in enumerate(results, start=1):
