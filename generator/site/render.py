@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..content import Loaded
-from ..bundle import build_bundle, bundle_json
 from ..envelope import dsse_envelope
 from ..models import (
     ChecklistItem,
@@ -35,7 +34,6 @@ from ..models import (
     Root,
     TargetRegistry,
     Task,
-    Void,
 )
 from ..publish import public_columns, public_data, public_rows
 from ..signing import keyid_of
@@ -104,6 +102,11 @@ def _dl(pairs: Iterable[tuple[str, str]]) -> str:
 
 
 def _link(href: str, text: object) -> str:
+    # Raw HTML is not rewritten by MkDocs: with directory URLs a page X.md is served at X/.
+    if href.endswith(".md"):
+        href = href[:-3] + "/"
+        if href == "index/" or href.endswith("/index/"):
+            href = href.removesuffix("index/") or "./"
     return f'<a href="{esc(href)}">{esc(text)}</a>'
 
 
@@ -261,7 +264,7 @@ def _item_page(data: SiteData, item_id: str) -> Page:
 
 def _signature_section(data: SiteData, r: Loaded) -> str:
     kind = type(r.record).KIND
-    base = f"../data/{kind}/{r.record.id}-v{r.record.version}"
+    base = f"../../data/{kind}/{r.record.id}-v{r.record.version}"  # from <section>/<id>/
     links = [_link(f"{base}.json", "记录 JSON")]
     if _dsse_publishable(r):
         links.append(_link(f"{base}.dsse.json", "DSSE 签名信封"))
@@ -320,7 +323,7 @@ def _registry_page(r: Loaded, content_root: Path) -> tuple[Page, Counter[str]]:
         ("维护部门", esc(reg.department)),
         ("检查对象数量", esc(reg.rows)),
         ("SHA-256", f"<code>{esc(reg.sha256)}</code>"),
-        ("下载（仅公开列）", _link(f"../data/registries/{reg.id}-v{reg.version}.csv", f"{reg.id}-v{reg.version}.csv")),
+        ("下载（仅公开列）", _link(f"../../data/registries/{reg.id}-v{reg.version}.csv", f"{reg.id}-v{reg.version}.csv")),
     ]) + f"\n\n## 字段\n\n{cols}\n\n## 分布\n\n" + "\n\n".join(dists)
     return Page(f"registries/{reg.id}-v{reg.version}.md", reg.name, body), total
 
@@ -364,6 +367,11 @@ def _task_section(data: SiteData, plan: Plan, task: Task) -> str:
         ("检查期间", esc(f"{task.window.start} 至 {task.window.end}")),
         ("随机源", esc(f"{source} {detail}")),
     ])
+    from .draws import task_draw_links
+
+    draws = task_draw_links(data, task.id, "../../")
+    if draws:
+        fields = fields.removesuffix("</dl>") + f"<dt>摇号记录</dt><dd>{draws}</dd></dl>"
     return f"## {esc(title)}\n\n{fields}\n\n{strata}"
 
 
@@ -469,6 +477,9 @@ def render_pages(data: SiteData) -> Iterator[Page]:
         plan_links.append((Path(page.path).name, page.title))
         yield page
     yield _list_page("plans/index.md", LABELS["plans"], plan_links)
+    from .draws import draw_pages
+
+    yield from draw_pages(data)
     res_links = []
     for r in sorted(data.results, key=lambda x: (x.record.published_on if isinstance(x.record, Result) else "")):
         page = _result_page(data, r)
@@ -495,13 +506,11 @@ def bundle_path(draw: Draw, voided: bool) -> str:
 
 
 def draw_bundles(data: SiteData) -> Iterator[tuple[str, bytes]]:
-    """Every draw's bundle (gongkai-draw-bundle/1), re-run from the records."""
-    content = data.report.content
-    voided = {v.record.draw for v in content.records if isinstance(v.record, Void)}
-    for r in content.records:
-        if isinstance(r.record, Draw) and r.signatures is not None:
-            bundle = build_bundle(content, r)
-            yield bundle_path(r.record, r.record.ref in voided), bundle_json(bundle)
+    """Every draw's bundle (gongkai-draw-bundle/1), re-run from the records, with the
+    bundle.js and selection CSV beside it (generator/site/draws.py)."""
+    from .draws import draw_files
+
+    yield from draw_files(data)
 
 
 def data_files(data: SiteData) -> Iterator[tuple[str, bytes]]:
@@ -528,9 +537,10 @@ def data_files(data: SiteData) -> Iterator[tuple[str, bytes]]:
 
 
 def _csv_cell(value: str) -> str:
+    # A leading = + - @ (or tab, CR) would be a formula in Excel, quoted or not: prefix it
+    # so it stays text; then quote what needs quoting.
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        value = "'" + value
     if any(ch in value for ch in ',"\r\n'):
         return '"' + value.replace('"', '""') + '"'
-    # A leading = + - @ would be a formula in Excel: prefix it so it stays text.
-    if value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
     return value
