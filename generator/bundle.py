@@ -33,6 +33,7 @@ from .canonical import record_digest
 from .content import Content, Loaded
 from .draw import (
     ALGORITHM,
+    RFC3797,
     DrawError,
     Person,
     TaskSpec,
@@ -458,23 +459,16 @@ def verify_bundle(
     # 3. The beacon and the seed.
     from .drawing import beacon_input, beacon_label, spec_for
 
-    if rec.algorithm != ALGORITHM:
+    if rec.algorithm not in (ALGORITHM, RFC3797):
         return fail(
             "record.algorithm",
-            f"unknown algorithm (got {rec.algorithm!r}, expected {ALGORITHM!r})",
+            f"unknown algorithm (got {rec.algorithm!r}, expected {ALGORITHM!r} or {RFC3797!r})",
         )
     try:
         label = beacon_label(beacon_input(rec), plan, task, rec.drawn_at)
     except GongkaiError as exc:
         return fail("record.beacon", str(exc))
-    checks.append(
-        _check(
-            f"{source}: record.beacon",
-            "pass",
-            f"{rec.beacon.source} round {rec.beacon.round}: the signature verifies offline against "
-            "the pinned chain key; the round comes after the plan's publication day and before the draw",
-        )
-    )
+    checks.append(_check(f"{source}: record.beacon", "pass", _beacon_summary(rec)))
     seed = make_seed(task.id, rec.plan_sha256, label)
     if seed != rec.seed:
         return fail(
@@ -606,6 +600,25 @@ def verify_bundle(
             f"(SHA-256 {rec.inspector_registry_sha256[:16]}…), which has private fields",
         )
     )
+    if rec.beacon.source == "lottery":
+        lottery = getattr(task.randomness, "lottery", "the lottery")
+        checks.append(
+            _check(
+                f"{source}: record.beacon",
+                "not checked",
+                f"that {rec.beacon.value} are the official numbers of {lottery}: compare them "
+                "with the lottery operator's announcement",
+            )
+        )
+    elif rec.beacon.source == "ceremony":
+        checks.append(
+            _check(
+                f"{source}: record.beacon",
+                "not checked",
+                "that these digits are the ones read out in public: the witnesses who signed the "
+                "record attest it",
+            )
+        )
     if bundle.voided_by is not None:
         checks.append(
             _check(
@@ -615,6 +628,24 @@ def verify_bundle(
             )
         )
     return checks, explain
+
+
+def _beacon_summary(rec: Draw) -> str:
+    b = rec.beacon
+    if b.source == "drand-quicknet":
+        return (
+            f"drand quicknet round {b.round}: the signature verifies offline against the pinned "
+            "chain key; the round comes after the plan's publication day and before the draw"
+        )
+    if b.source == "ceremony":
+        return (
+            f"ceremony digits {b.value}: well formed, read out at the time the plan scheduled "
+            "(after its publication day); the witnesses' signatures are checked with the record"
+        )
+    return (
+        f"lottery key string {b.value}: well formed, of a lottery drawn after the plan's "
+        "publication day; compare the numbers with the lottery's official announcement"
+    )
 
 
 def _full(assignments: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -681,7 +712,10 @@ def _explain_strata(strata: Sequence[Mapping[str, Any]]) -> list[str]:
         rule = f"ratio {s['ratio']}" if "ratio" in s else f"count {s['count']}"
         lines.append(f"stratum {match}: N={s['population']}, {rule}, k={s['take']}")
         for pick in s["selected"][:5]:
-            lines.append(f"  {pick['target']}  ticket {pick['ticket'][:20]}…")
+            if pick.get("ticket"):
+                lines.append(f"  {pick['target']}  ticket {pick['ticket'][:20]}…")
+            else:
+                lines.append(f"  {pick['target']}  no. {pick['position']}, MD5 {pick['digest']}")
         if len(s["selected"]) > 5:
             lines.append(f"  … {len(s['selected']) - 5} more")
     return lines

@@ -219,6 +219,29 @@ def test_a_ceremony_draw_end_to_end(content: Path) -> None:
         result.stdout
     )
     assert verdict(run("verify-draw")) == "结论 / verdict: 通过 PASS — 1 draw(s)"
+    assert bundle_statuses(content, CEREMONY_TASK) == {
+        "record.beacon": ["pass", "not checked"],
+        "fail": [],
+    }
+
+
+def bundle_statuses(content: Path, task: str) -> dict[str, list[str]]:
+    """The task's draw bundle, checked on its own: the beacon checks' statuses and any failure."""
+    import json
+
+    from generator.bundle import build_bundle, bundle_json, parse_bundle, verify_bundle
+    from generator.content import load_content
+
+    loaded = load_content(content, content.parent / "site_config")
+    record = next(r for r in loaded.records if isinstance(r.record, Draw) and r.record.task == task)
+    raw = bundle_json(json.loads(bundle_json(build_bundle(loaded, record))))
+    checks, _ = verify_bundle(
+        parse_bundle(raw, "b.json"), "b.json", None, "2023-12-31T00:00:00+08:00"
+    )
+    return {
+        "record.beacon": [c.status for c in checks if c.subject == "b.json: record.beacon"],
+        "fail": [f"{c.subject}: {c.reason}" for c in checks if c.status == "fail"],
+    }
 
 
 def test_a_ceremony_draw_stating_fewer_witnesses_than_the_plan_fails(content: Path) -> None:
@@ -272,6 +295,10 @@ def test_a_lottery_draw_with_rfc3797_end_to_end(content: Path) -> None:
     # The explanation shows the digests where a Rivest draw shows tickets.
     explained = run("verify-draw", f"{LOTTERY_TASK}-D1", "--explain")
     assert f"first: {expected[0]['target']} {expected[0]['digest'][:14]}" in explained.stdout
+    assert bundle_statuses(content, LOTTERY_TASK) == {
+        "record.beacon": ["pass", "not checked"],
+        "fail": [],
+    }
 
 
 def test_a_lottery_draw_with_the_rivest_sampler(content: Path) -> None:
