@@ -479,7 +479,11 @@ def test_ceremony_and_lottery_draws_in_the_browser(
     assert "公证处" in steps["摇号记录的签名"]["detail"]
     assert "新闻媒体" in steps["摇号记录的签名"]["detail"]
     assert steps["检查人员"]["status"] == "pass"  # named in the plan: this task draws only targets
-    assert "信标的 BLS 签名" not in steps
+    assert [s["title"] for s in ceremony["steps"] if s["status"] == "not checked"] == [
+        "现场读出的数字",
+        "名录库快照",
+        "执法检查人员名录",
+    ]
     parsed = parse_bundle(json.dumps(bundles[src.CEREMONY_TASK]).encode(), "b.json")
     checks, _ = verify_bundle(parsed, "b.json", ROOT_SHA, "2026-11-22T12:00:00+08:00")
     assert [c.reason for c in checks if c.status == "fail"] == []
@@ -496,6 +500,8 @@ def test_ceremony_and_lottery_draws_in_the_browser(
     assert lottery["verdict"] == "pass", lottery
     steps = {s["title"]: s for s in lottery["steps"]}
     assert "编号与摘要与签名记录完全一致" in steps["抽取检查对象"]["detail"]
+    assert steps["开奖号码"]["status"] == "not checked"
+    assert "中国福利彩票双色球第2023099期（测试）的官方开奖号码" in steps["开奖号码"]["detail"]
     tampered = json.loads(json.dumps(bundles[src.LOTTERY_TASK]))
     tampered["strata"][0]["selected"][0]["digest"] = "0" * 32
     assert check(tampered)["verdict"] == "fail"

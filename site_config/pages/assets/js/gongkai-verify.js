@@ -1283,6 +1283,13 @@
     if (rec.beacon && rec.beacon.source === "drand-quicknet") {
       report("not checked", "信标的 BLS 签名",
         "未核验（浏览器中不核验）：drand 第 " + rec.beacon.round + " 轮的 BLS 签名请用命令行 gongkai verify-draw 核验（离线，对照固定的 quicknet 公钥）");
+    } else if (rec.beacon && rec.beacon.source === "lottery") {
+      report("not checked", "开奖号码",
+        "未核验（软件无法证明）：" + rec.beacon.value + " 是否为" + (task.randomness.lottery || "该期彩票") +
+        "的官方开奖号码——请与彩票机构的开奖公告比对");
+    } else if (rec.beacon && rec.beacon.source === "ceremony") {
+      report("not checked", "现场读出的数字",
+        "未核验（软件无法证明）：这些数字是否即现场公开读出的数字——由在摇号记录上签名的见证人证明");
     }
     report("not checked", "名录库快照",
       "未核验（数据包无法证明）：对象池、分层和 " + (bundle.excluded || []).length + " 条排除是否来自名录库快照（SHA-256 " +
