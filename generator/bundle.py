@@ -30,6 +30,13 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError
 
 from .canonical import record_digest
+from .confidential import (
+    ConfidentialStratum,
+    Opening,
+    check_openings,
+    conceal,
+    public_checks,
+)
 from .content import Content, Loaded
 from .draw import (
     ALGORITHM,
@@ -47,6 +54,7 @@ from .models import (
     RECORD_KINDS,
     Assignment,
     ChecklistItem,
+    Commitment,
     Draw,
     Excluded,
     Id,
@@ -94,8 +102,8 @@ class BundleStratum(Strict):
     """N, the number of pool ids."""
     take: int = Field(ge=0)
     """k."""
-    ids: list[str]
-    """The pool ids, in ascending order."""
+    ids: list[str] | None = None
+    """The pool ids, in ascending order; None for a confidential stratum (see commitments)."""
     selected: list[Ticketed]
     """The first k in ticket order, with full tickets."""
     highest_ticket: str | None = None
@@ -136,6 +144,8 @@ class DrawBundle(Strict):
     inspectors: list[BundleInspector] = Field(default_factory=list)
     teams: list[TeamDrawn] = Field(default_factory=list)
     assignments: list[Assignment] = Field(default_factory=list)
+    commitments: list[Commitment] = Field(default_factory=list)
+    """Confidential strata: the record's commitments, one per pooled target."""
     voided_by: str | None = None
     """The void record (ID@VERSION) when this draw was declared void."""
     record: DsseEnvelope
@@ -192,9 +202,11 @@ def build_bundle(content: Content, loaded: Loaded) -> dict[str, Any]:
                 "match": dict(drawn.match),
                 "population": drawn.population,
                 "take": drawn.take,
-                "ids": ids,
+                "ids": None if rec.commitments else ids,
                 "selected": [s.model_dump() for s in drawn.selected],
-                "highest_ticket": max((s.ticket for s in drawn.selected if s.ticket), default=None),
+                "highest_ticket": drawn.highest_ticket
+                if rec.commitments
+                else max((s.ticket for s in drawn.selected if s.ticket), default=None),
             }
         )
     voids = [r for r in content.records if isinstance(r.record, Void) and r.record.draw == rec.ref]
@@ -220,6 +232,7 @@ def build_bundle(content: Content, loaded: Loaded) -> dict[str, Any]:
         "inspectors": inspectors,
         "teams": signed.get("teams", []),
         "assignments": signed.get("assignments", []),
+        "commitments": signed.get("commitments", []),
         "voided_by": voids[0].record.ref if voids else None,
         "record": _envelope(loaded),
         "plan": _envelope(plan_loaded),
@@ -350,7 +363,11 @@ def _differences(published: Mapping[str, Any], recomputed: Mapping[str, Any]) ->
 
 
 def verify_bundle(
-    bundle: DrawBundle, source: str, pinned_sha256: str | None, now: str
+    bundle: DrawBundle,
+    source: str,
+    pinned_sha256: str | None,
+    now: str,
+    openings: Sequence[Opening] | None = None,
 ) -> tuple[list[Check], list[str]]:
     """Check a bundle on its own; (checks, explanation lines). Never raises on bad content."""
     checks: list[Check] = []
@@ -485,33 +502,45 @@ def verify_bundle(
     pool_problem = _pool_problem(bundle, spec, rec)
     if pool_problem is not None:
         return fail("strata", pool_problem)
-    if spec.draws_targets:
-        members = [s.ids for s in bundle.strata]
+    if rec.commitments:
+        outcome = _confidential_targets(spec, rec, seed, source, openings)
+        if isinstance(outcome, tuple):
+            return fail(*outcome)
+        checks.extend(outcome)
+        visits = [v.model_dump(exclude_none=True) for v in rec.visits]
+        strata = [s.model_dump(exclude_none=True) for s in rec.strata]
+        explain.extend(_explain_strata(strata))
+    elif spec.draws_targets:
+        members = [s.ids or [] for s in bundle.strata]
         try:
             strata, visits = draw_targets(spec, seed, members)
         except DrawError as exc:
             return fail("strata", str(exc))
     else:
         strata, visits = [], [{"target": t, "ticket": ""} for t in spec.assigned_targets]
-    diffs = _differences(published, {"strata": strata, "visits": visits})
+    diffs = [] if rec.commitments else _differences(published, {"strata": strata, "visits": visits})
     if diffs:
         return fail(
             "record." + diffs[0],
             "the re-run selects other targets than the signed record "
             f"(differs in {', '.join(diffs)})",
         )
-    copies = _differences(
-        {
-            "strata": [s.model_dump(exclude_none=True) for s in bundle.strata],
-            "visits": [v.model_dump(exclude_none=True) for v in bundle.visits],
-        },
-        {
-            "strata": [
-                {**b.model_dump(exclude_none=True), "selected": s["selected"]}
-                for b, s in zip(bundle.strata, strata, strict=True)
-            ],
-            "visits": visits,
-        },
+    copies = (
+        []
+        if rec.commitments
+        else _differences(
+            {
+                "strata": [s.model_dump(exclude_none=True) for s in bundle.strata],
+                "visits": [v.model_dump(exclude_none=True) for v in bundle.visits],
+            },
+            {
+                "strata": [
+                    {**b.model_dump(exclude_none=True), "selected": s["selected"]}
+                    for b, s in zip(bundle.strata, strata, strict=True)
+                ],
+                "visits": visits,
+            },
+        )
     )
     wrong_high = next(
         (
@@ -521,18 +550,36 @@ def verify_bundle(
         ),
         None,
     )
-    copies += [wrong_high] if wrong_high else []
+    if rec.commitments:
+        copies = _differences(
+            {
+                "strata": [s.model_dump(exclude_none=True) for s in bundle.strata],
+                "visits": [v.model_dump(exclude_none=True) for v in bundle.visits],
+                "commitments": [c.model_dump() for c in bundle.commitments],
+            },
+            {
+                "strata": [
+                    {k: s.get(k) for k in b.model_dump(exclude_none=True)}
+                    for b, s in zip(bundle.strata, strata, strict=True)
+                ],
+                "visits": visits,
+                "commitments": [c.model_dump() for c in rec.commitments],
+            },
+        )
+    else:
+        copies += [wrong_high] if wrong_high else []
     if copies:
         return fail(copies[0], "the bundle's copy differs from the signed record")
-    checks.append(
-        _check(
-            f"{source}: strata",
-            "pass",
-            f"re-run: {len(visits)} targets from {sum(s.population for s in bundle.strata)} "
-            f"in {len(strata)} strata, the same ids, order and full tickets as signed",
+    if not rec.commitments:
+        checks.append(
+            _check(
+                f"{source}: strata",
+                "pass",
+                f"re-run: {len(visits)} targets from {sum(s.population for s in bundle.strata)} "
+                f"in {len(strata)} strata, the same ids, order and full tickets as signed",
+            )
         )
-    )
-    explain.extend(_explain_strata(strata))
+        explain.extend(_explain_strata(strata))
 
     # 5. The inspectors.
     people = {
@@ -661,9 +708,13 @@ def _pool_problem(bundle: DrawBundle, spec: TaskSpec, rec: Draw) -> str | None:
     seen: set[str] = {e.target for e in bundle.excluded}
     if len(seen) != len(bundle.excluded):
         return "excluded: an id is listed twice"
+    if rec.commitments:
+        return _confidential_pool_problem(bundle, spec, rec, seen)
     for i, (s, committed) in enumerate(zip(bundle.strata, spec.strata, strict=True)):
         if dict(s.match) != dict(committed.match):
             return f"strata[{i}].match: not the task's stratum (got {s.match}, expected {dict(committed.match)})"
+        if s.ids is None:
+            return f"strata[{i}].ids: missing (the strata are not confidential)"
         if s.ids != sorted(set(s.ids)):
             return f"strata[{i}].ids: not in ascending order without repeats"
         if len(s.ids) != s.population:
@@ -682,6 +733,105 @@ def _pool_problem(bundle: DrawBundle, spec: TaskSpec, rec: Draw) -> str | None:
     if [e.model_dump() for e in bundle.excluded] != [e.model_dump() for e in rec.exclusions]:
         return "excluded: differs from the signed record's exclusions"
     return None
+
+
+def _confidential_pool_problem(
+    bundle: DrawBundle, spec: TaskSpec, rec: Draw, excluded: set[str]
+) -> str | None:
+    for i, (s, committed) in enumerate(zip(bundle.strata, spec.strata, strict=True)):
+        if dict(s.match) != dict(committed.match):
+            return f"strata[{i}].match: not the task's stratum (got {s.match}, expected {dict(committed.match)})"
+        if s.ids is not None:
+            return f"strata[{i}].ids: a confidential stratum must not list its members"
+    pooled = {c.target for c in rec.commitments}
+    if pooled & excluded:
+        return f"excluded: {sorted(pooled & excluded)[0]} is also committed as pooled"
+    if len(pooled) + len(excluded) != rec.in_scope:
+        return (
+            f"the commitments and the exclusions hold {len(pooled) + len(excluded)} ids, but "
+            f"the record says {rec.in_scope} rows were in scope"
+        )
+    if [e.model_dump() for e in bundle.excluded] != [e.model_dump() for e in rec.exclusions]:
+        return "excluded: differs from the signed record's exclusions"
+    return None
+
+
+def _confidential_targets(
+    spec: TaskSpec,
+    rec: Draw,
+    seed: str,
+    source: str,
+    openings: Sequence[Opening] | None,
+) -> list[Check] | tuple[str, str]:
+    """Checks of a draw with confidential strata: public ones, then what the openings add.
+    Returns the checks, or (subject, reason) of the first failure."""
+    commitments = [c.model_dump() for c in rec.commitments]
+    visits = [v.model_dump(exclude_none=True) for v in rec.visits]
+    conf = [
+        ConfidentialStratum(s.match, committed, s.population, s.take, s.highest_ticket)
+        for s, committed in zip(rec.strata, spec.strata, strict=True)
+    ]
+    problems = public_checks(seed, commitments, conf, visits)
+    if problems:
+        return "record.commitments", problems[0]
+    out = [
+        _check(
+            f"{source}: strata",
+            "pass",
+            f"confidential strata, public checks: {len(commitments)} commitments cover the pool; "
+            f"the {len(visits)} selected tickets recomputed; every k follows from N; no "
+            "unselected target has a ticket below every stratum's highest selected ticket",
+        )
+    ]
+    if not openings:
+        out.append(
+            _check(
+                f"{source}: strata.members",
+                "not checked",
+                "which stratum each target is in, and so each stratum's exact selection: the "
+                "class is confidential; a firm or an auditor given openings checks it with "
+                "`gongkai verify-draw BUNDLE --opening FILE`",
+            )
+        )
+        return out
+    problems, members = check_openings(
+        seed, spec.task_id, spec.strata_by, commitments, conf, visits, openings
+    )
+    if problems:
+        return "openings", problems[0]
+    if members is None:
+        out.append(
+            _check(
+                f"{source}: openings",
+                "pass",
+                f"{len(openings)} opening(s) match their commitments, and each of those targets "
+                "was selected exactly when its ticket is within its stratum's highest selected ticket",
+            )
+        )
+        out.append(
+            _check(
+                f"{source}: strata.members",
+                "not checked",
+                f"the stratum of the other {len(commitments) - len(openings)} pooled targets "
+                "(their openings were not given)",
+            )
+        )
+        return out
+    try:
+        strata, again = draw_targets(spec, seed, members)
+    except DrawError as exc:
+        return "openings", str(exc)
+    if conceal(strata) != [s.model_dump(exclude_none=True) for s in rec.strata] or again != visits:
+        return "openings", "with every opening, the re-run selects other targets than the record"
+    out.append(
+        _check(
+            f"{source}: openings",
+            "pass",
+            f"all {len(openings)} openings match their commitments; the full re-run by stratum "
+            "gives the signed selection, order and tickets",
+        )
+    )
+    return out
 
 
 def _explain_pool(bundle: DrawBundle, spec: TaskSpec) -> list[str]:

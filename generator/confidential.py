@@ -32,6 +32,7 @@ import hmac
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .draw import StratumSpec, k_for
 from .errors import GongkaiError
@@ -57,6 +58,19 @@ def read_secret(text: str, where: str) -> bytes:
             "`gongkai keys new-secret`)"
         )
     return secret
+
+
+def conceal(strata: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The strata as a confidential draw states them: no members, the highest ticket instead."""
+    out = []
+    for s in strata:
+        tickets = [str(x["ticket"]) for x in s["selected"]]
+        entry = {k: v for k, v in s.items() if k != "selected"}
+        entry["selected"] = []
+        if tickets:
+            entry["highest_ticket"] = max(tickets)
+        out.append(entry)
+    return out
 
 
 def class_of(row: Mapping[str, str], by: Sequence[str]) -> str:
@@ -90,6 +104,8 @@ class Opening:
     target: str
     klass: str
     nonce: bytes
+    task: str = ""
+    """The task the opening belongs to (from its file)."""
 
 
 def parse_openings(raw: bytes, where: str) -> tuple[str, list[Opening]]:
@@ -109,7 +125,7 @@ def parse_openings(raw: bytes, where: str) -> tuple[str, list[Opening]]:
     out = []
     for i, e in enumerate(entries):
         try:
-            out.append(Opening(str(e["target"]), str(e["class"]), bytes.fromhex(e["nonce"])))
+            out.append(Opening(str(e["target"]), str(e["class"]), bytes.fromhex(e["nonce"]), task))
         except (KeyError, TypeError, ValueError) as exc:
             raise OpeningError(
                 f"{where}: openings[{i}]: expected {{target, class, nonce}} with a hex nonce ({exc})"

@@ -82,6 +82,20 @@ reserve.
 **6. Single random (单随机).** A task that draws only targets assigns its
 ``assigned_inspectors`` to every target; one that draws only inspectors takes its
 ``assigned_targets`` in the order given. What was not drawn is recorded as assigned.
+
+**7. Confidential strata (分层依据保密).** When a column of ``strata.by`` is private in the
+registry (e.g. a firm's credit class), the draw is the same but the record does not say
+who is in which stratum: each stratum states N, k and its ``highest_ticket`` (the largest
+selected ticket) with an empty ``selected``, and the record lists ``commitments``, one per
+pooled target in ascending id order: ``SHA-256(nonce ‖ UTF-8(class))`` in hex, where
+``nonce = HMAC-SHA256(secret, UTF-8(task id + "|" + target))`` with the department's
+32-byte draw secret and ``class`` is the target's values in the ``strata.by`` columns
+joined by ``"|"``. The opening of a target is ``{target, class, nonce}``. Without
+openings anyone can check that the commitments cover the pool, each selected ticket,
+each k from N, and that no unselected pooled target has a ticket below every stratum's
+highest selected ticket; with a target's opening, that it matches its commitment and that
+the target was selected exactly when its ticket is at most its stratum's highest
+selected ticket; with all openings, the whole draw.
 """
 
 from __future__ import annotations
@@ -189,6 +203,12 @@ class Outcome:
     members: list[list[str]] = field(default_factory=list)
     """The pool ids of each stratum, sorted (not part of the record; the bundle lists them)."""
     algorithm: str = ALGORITHM
+    confidential: bool = False
+    """The strata use a private column: the record states commitments, not the strata's members."""
+    commitments: list[dict[str, str]] | None = None
+    """Confidential: one commitment per pooled target (None when the secret was not given)."""
+    openings: list[dict[str, str]] = field(default_factory=list)
+    """Confidential: the openings of the commitments (never published; for the department)."""
 
 
 def k_for(spec: StratumSpec, n: int) -> int:

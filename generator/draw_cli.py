@@ -11,6 +11,7 @@ import click
 
 from .bundle import verify_bundle
 from .cli_common import config_option, content_option, handle_errors
+from .confidential import Opening, parse_openings, read_secret
 from .content import Content, Loaded, display_path, load_content
 from .errors import GongkaiError, InputError
 from .models import Draw, Plan
@@ -97,6 +98,20 @@ def beacon_from_options(
     metavar="YYYY-MM-DDTHH:MM:SS+08:00",
     help="摇号时间。 / When the draw was made.",
 )
+@click.option(
+    "--secret",
+    "secret_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="分层依据保密时：本部门的摇号密钥文件（gongkai keys new-secret）。 / "
+    "Confidential strata: the department's draw secret (gongkai keys new-secret).",
+)
+@click.option(
+    "--openings-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="分层依据保密时：开启值文件写到哪里（默认在密钥文件旁，不得在 content/ 内）。 / "
+    "Confidential strata: where to write the openings (default: beside the secret; never "
+    "inside content/).",
+)
 @content_option
 @config_option
 @handle_errors
@@ -106,6 +121,8 @@ def draw(
     ceremony_digits: str | None,
     lottery: str | None,
     drawn_at: str,
+    secret_file: Path | None,
+    openings_out: Path | None,
     content_dir: Path,
     config_dir: Path | None,
 ) -> None:
@@ -118,8 +135,16 @@ def draw(
     content/draws/<year>/<draw-id>/v1.yaml; the lead department and the
     witnesses then sign it. A second draw for the same task is refused unless
     the first was voided by a signed void record.
+
+    When the strata use a private registry column (e.g. credit class), they are
+    confidential: --secret is required, the record commits to every pooled
+    target's class instead of listing the strata's members, and the openings
+    are written to --openings-out, outside the repository, for the firms and
+    auditors.
     """
+    from .confidential import openings_json, read_secret
     from .drawing import compute, find_task, next_draw_id, record_data
+    from .keyfile import create_private_file
     from .models import _check_datetime
 
     try:
@@ -130,11 +155,41 @@ def draw(
     _, task = find_task(content, task_id)
     beacon = beacon_from_options(task, beacon_file, ceremony_digits, lottery)
     draw_id = next_draw_id(content, task_id)
-    plan_loaded, _, outcome, header = compute(content, task_id, beacon, drawn_at)
+    secret = (
+        read_secret(secret_file.read_text(encoding="utf-8", errors="replace"), str(secret_file))
+        if secret_file is not None
+        else None
+    )
+    plan_loaded, _, outcome, header = compute(content, task_id, beacon, drawn_at, secret=secret)
     data = record_data(draw_id, header, outcome)
     Draw.model_validate(data)
+    openings_path: Path | None = None
+    if outcome.confidential:
+        assert secret_file is not None
+        openings_path = openings_out or secret_file.parent / f"{draw_id}.openings.json"
+        if openings_path.resolve().is_relative_to(content_dir.resolve()):
+            raise GongkaiError(
+                f"--openings-out: 开启值不得写入 content/（会随仓库公开） / the openings must not be "
+                f"written inside {display_path(content_dir)} (got {display_path(openings_path)})"
+            )
+        if openings_path.exists():
+            raise GongkaiError(
+                f"--openings-out: {display_path(openings_path)} 已存在，未覆盖 / already exists; "
+                "not overwritten"
+            )
+    elif secret_file is not None:
+        raise GongkaiError(
+            f"任务 {task_id} 的分层依据是公开的，不需要 --secret / task {task_id} has no "
+            "confidential strata: --secret is not used"
+        )
     plan = plan_loaded.record
     assert isinstance(plan, Plan)
+    # The openings first: a draft without them could never be opened.
+    if openings_path is not None:
+        openings_path.parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(
+            openings_path, (openings_json(task_id, outcome.openings) + "\n").encode("utf-8")
+        )
     target = content_dir / "draws" / drawn_at[:4] / draw_id / "v1.yaml"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(
@@ -144,6 +199,11 @@ def draw(
     )
     selected = len(outcome.visits)
     click.echo(f"摇号完成 / drawn: {task_id} → {display_path(target)}")
+    if openings_path is not None:
+        click.echo(
+            f"  开启值 / openings: {display_path(openings_path)} "
+            f"({len(outcome.openings)} targets; keep private, give each firm its own line)"
+        )
     click.echo(f"  种子 / seed: {outcome.seed}")
     click.echo(
         f"  检查对象 / targets: {selected} selected from a pool of "
@@ -158,8 +218,11 @@ def draw(
     click.echo(f"下一步 / next: gongkai sign {display_path(target)} --key DEPARTMENT_KEY {keys}")
 
 
-def check_draw(content: Content, loaded: Loaded) -> tuple[bool, str, list[str]]:
-    """Re-run a published draw; (identical?, summary, explanation lines)."""
+def check_draw(
+    content: Content, loaded: Loaded, secret: bytes | None = None
+) -> tuple[bool, str, list[str]]:
+    """Re-run a published draw; (identical?, summary, explanation lines). The department's
+    draw ``secret`` lets the re-run check the commitments of confidential strata too."""
     from .drawing import beacon_input, compare, compute
 
     rec = loaded.record
@@ -176,7 +239,13 @@ def check_draw(content: Content, loaded: Loaded) -> tuple[bool, str, list[str]]:
     beacon = beacon_input(rec)
     try:
         _, _, outcome, header = compute(
-            content, rec.task, beacon, rec.drawn_at, exclude_draw=rec.id, plan_ref=rec.plan
+            content,
+            rec.task,
+            beacon,
+            rec.drawn_at,
+            exclude_draw=rec.id,
+            plan_ref=rec.plan,
+            secret=secret,
         )
     except GongkaiError as exc:
         return False, str(exc), []
@@ -191,15 +260,25 @@ def check_draw(content: Content, loaded: Loaded) -> tuple[bool, str, list[str]]:
         "teams": outcome.teams,
         "assignments": outcome.assignments,
     }
+    note = ""
+    if outcome.confidential and outcome.commitments is not None:
+        recomputed["commitments"] = outcome.commitments
+    elif outcome.confidential:
+        note = "; commitments not checked (needs the department's draw secret, --secret FILE)"
+    elif rec.commitments:
+        recomputed["commitments"] = []
     diffs = compare(loaded.signed, recomputed)
     explain = [
         f"seed: {outcome.seed}",
         f"in scope: {outcome.in_scope}, excluded: {len(outcome.exclusions)}",
     ]
     for s in outcome.strata:
-        first = ", ".join(
-            f"{x['target']} {x['ticket'][:14] if 'ticket' in x else x['digest'][:14]}"
-            for x in s["selected"][:3]
+        first = (
+            ", ".join(
+                f"{x['target']} {x['ticket'][:14] if 'ticket' in x else x['digest'][:14]}"
+                for x in s["selected"][:3]
+            )
+            or f"confidential, highest selected ticket {s.get('highest_ticket', '-')}"
         )
         explain.append(
             f"stratum {s['match'] or 'all'}: N={s['population']} k={s['take']}; first: {first}"
@@ -217,7 +296,7 @@ def check_draw(content: Content, loaded: Loaded) -> tuple[bool, str, list[str]]:
         )
     return (
         True,
-        f"re-run gives the identical draw ({len(outcome.visits)} targets, seed and tickets equal)",
+        f"re-run gives the identical draw ({len(outcome.visits)} targets, seed and tickets equal){note}",
         explain,
     )
 
@@ -226,14 +305,17 @@ def _looks_like_bundle(arg: str) -> bool:
     return arg.startswith(("http://", "https://")) or Path(arg).exists()
 
 
-def _bundle_results(arg: str, pinned: str | None) -> list[dict[str, Any]]:
+def _bundle_results(
+    arg: str, pinned: str | None, openings: list[Opening] | None = None
+) -> list[dict[str, Any]]:
     """The checks of every bundle ``arg`` names, as result dicts (explanation on the last)."""
     from .bundle import parse_bundle, read_source, today_beijing
 
     results: list[dict[str, Any]] = []
     for source, raw in read_source(arg):
         bundle = parse_bundle(raw, source)
-        checks, explain = verify_bundle(bundle, source, pinned, today_beijing())
+        mine = [o for o in openings or [] if o.task == bundle.task] or None
+        checks, explain = verify_bundle(bundle, source, pinned, today_beijing(), mine)
         group = [
             {"subject": c.subject, "status": c.status, "reason": c.reason, "steps": []}
             for c in checks
@@ -257,6 +339,22 @@ def _bundle_results(arg: str, pinned: str | None) -> list[dict[str, Any]]:
     is_flag=True,
     help="列出每一步：对象池、排除、种子、各层前几张票、每组人员排序。 / Print every step.",
 )
+@click.option(
+    "--opening",
+    "opening_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="分层依据保密时：开启值文件（企业自己的一条，或审计所需的全部），可重复。 / "
+    "Confidential strata: an openings file (a firm's own, or all of them); repeatable.",
+)
+@click.option(
+    "--secret",
+    "secret_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="分层依据保密时：本部门的摇号密钥，用于在内容仓库中核对承诺值。 / "
+    "Confidential strata: the department's draw secret, to check the commitments on a re-run "
+    "from the content repository.",
+)
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON。 / Print JSON.")
 @content_option
 @config_option
@@ -265,6 +363,8 @@ def verify_draw(
     sources: tuple[str, ...],
     pinned: str | None,
     explain: bool,
+    opening_files: tuple[Path, ...],
+    secret_file: Path | None,
     as_json: bool,
     content_dir: Path,
     config_dir: Path | None,
@@ -287,6 +387,14 @@ def verify_draw(
             raise click.BadParameter(
                 f"not a SHA-256 (got {pinned!r}, expected 64 hex digits)", param_hint="--root"
             )
+    openings: list[Opening] = []
+    for f in opening_files:
+        openings.extend(parse_openings(f.read_bytes(), display_path(f))[1])
+    secret = (
+        read_secret(secret_file.read_text(encoding="utf-8", errors="replace"), str(secret_file))
+        if secret_file is not None
+        else None
+    )
     bundle_args = [a for a in sources if _looks_like_bundle(a)]
     draw_ids = [a for a in sources if a not in bundle_args]
     results: list[dict[str, Any]] = []
@@ -303,7 +411,7 @@ def verify_draw(
                     "(expected a draw id such as SJX-2023-001-D1, a bundle.json, a directory or a URL)"
                 )
         for loaded in draws:
-            ok, summary, lines = check_draw(content, loaded)
+            ok, summary, lines = check_draw(content, loaded, secret)
             results.append(
                 {
                     "subject": loaded.path,
@@ -315,7 +423,7 @@ def verify_draw(
         drawn += len(draws)
     for arg in bundle_args:
         try:
-            group = _bundle_results(arg, pinned)
+            group = _bundle_results(arg, pinned, openings)
         except BundleError as exc:
             reason = str(exc).removeprefix(f"{arg}: ")
             group = [{"subject": arg, "status": "fail", "reason": reason, "steps": []}]

@@ -18,6 +18,7 @@ from typing import Any
 
 from .content import Content, Loaded
 from .draw import (
+    ALGORITHM,
     DrawError,
     History,
     Outcome,
@@ -366,9 +367,12 @@ def compute(
     drawn_at: str,
     exclude_draw: str | None = None,
     plan_ref: str | None = None,
+    secret: bytes | None = None,
 ) -> tuple[Loaded, Task, Outcome, dict[str, Any]]:
     """Run the draw for ``task_id`` from the records; return the outcome and the record header.
-    A re-run passes the ``plan_ref`` the published draw names."""
+    A re-run passes the ``plan_ref`` the published draw names. When the strata use a private
+    registry column the outcome is concealed (confidential strata), and the commitments are
+    made when the department's draw ``secret`` is given."""
     plan_loaded, task = find_task(content, task_id, plan_ref)
     plan = plan_loaded.record
     assert isinstance(plan, Plan)
@@ -399,6 +403,9 @@ def compute(
     seed = make_seed(task.id, plan_loaded.digest, label)
     history = history_for(content, plan, task, drawn_at, exclude_draw)
     outcome = run_draw(spec, seed, rows, people, history)
+    private = [c for c in spec.strata_by if (col := reg.column(c)) and col.visibility == "private"]
+    if private and spec.draws_targets:
+        _conceal(outcome, spec, rows, secret, private)
     header = {
         "plan": plan.ref,
         "plan_sha256": plan_loaded.digest,
@@ -412,6 +419,28 @@ def compute(
         "beacon": beacon_record(beacon, task),
     }
     return plan_loaded, task, outcome, header
+
+
+def _conceal(
+    outcome: Outcome,
+    spec: TaskSpec,
+    rows: Mapping[str, Mapping[str, str]],
+    secret: bytes | None,
+    private: list[str],
+) -> None:
+    """Confidential strata: hide who is in which stratum, commit to every pooled target's class."""
+    from .confidential import class_of, commit_pool, conceal
+
+    if outcome.algorithm != ALGORITHM:
+        raise DrawError(
+            f"task {spec.task_id}: strata by the private column(s) {', '.join(private)} are "
+            f"confidential, and confidential strata need the {ALGORITHM} algorithm"
+        )
+    outcome.confidential = True
+    outcome.strata = conceal(outcome.strata)
+    if secret is not None:
+        classes = {t: class_of(rows[t], spec.strata_by) for ids in outcome.members for t in ids}
+        outcome.commitments, outcome.openings = commit_pool(secret, spec.task_id, classes)
 
 
 def record_data(draw_id: str, header: Mapping[str, Any], outcome: Outcome) -> dict[str, Any]:
@@ -431,6 +460,13 @@ def record_data(draw_id: str, header: Mapping[str, Any], outcome: Outcome) -> di
     data["visits"] = outcome.visits
     data["teams"] = outcome.teams
     data["assignments"] = outcome.assignments
+    if outcome.confidential:
+        if outcome.commitments is None:
+            raise DrawError(
+                f"task {header['task']}: the strata are confidential; the draw needs the "
+                "department's draw secret (--secret FILE) to commit to every target's class"
+            )
+        data["commitments"] = outcome.commitments
     return data
 
 
@@ -466,11 +502,13 @@ def compare(published: Mapping[str, Any], recomputed: Mapping[str, Any]) -> list
         "visits",
         "teams",
         "assignments",
+        "commitments",
     ]
     diffs = []
     for key in keys:
-        if published.get(key, [] if key in ("exclusions", "teams") else None) != recomputed.get(
-            key
-        ):
+        default: list[Any] | None = [] if key in ("exclusions", "teams", "commitments") else None
+        if key not in recomputed:
+            continue
+        if published.get(key, default) != recomputed[key]:
             diffs.append(key)
     return diffs

@@ -99,11 +99,16 @@ def write_key_file(path: Path, key: PrivateKey, passphrase: str | None) -> None:
         + b"\n"
     )
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        create_private_file(path, data)
     except FileExistsError:
         raise KeyFileError(
             f"{path}: a key file already exists there; choose another --out"
         ) from None
+
+
+def create_private_file(path: Path, data: bytes) -> None:
+    """Create ``path`` readable by its owner only (0600); FileExistsError if it exists."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
     os.chmod(path, 0o600)

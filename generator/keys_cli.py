@@ -285,6 +285,31 @@ def _status(entry: dict[str, Any], today: str) -> str:
     return "有效 active"
 
 
+@keys_group.command("new-secret")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@handle_errors
+def keys_new_secret(path: Path) -> None:
+    """新建本部门的摇号密钥（分层依据保密时使用），存放在仓库之外。
+
+    Create the department's draw secret: 32 random bytes (64 hex digits) in a
+    new file readable by its owner only (0600). `gongkai draw --secret PATH`
+    uses it to commit to each target's confidential class. Keep it outside the
+    repository and back it up: without it no opening can be made again.
+    """
+    import secrets
+
+    from .keyfile import create_private_file
+
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        create_private_file(path, (secrets.token_hex(32) + "\n").encode("ascii"))
+    except FileExistsError:
+        raise GongkaiError(
+            f"{display_path(path)}: 文件已存在，未覆盖 / already exists; not overwritten"
+        ) from None
+    click.echo(f"已写入摇号密钥 / draw secret written: {display_path(path)} (mode 0600)")
+
+
 @keys_group.command("list")
 @content_option
 @handle_errors

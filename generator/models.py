@@ -948,6 +948,9 @@ class BeaconValue(Strict):
         return f"{self.source}:{self.value}"
 
 
+RivestTicket = Annotated[str, StringConstraints(pattern=r"^0\.[0-9]{64,80}$")]
+
+
 class Ticketed(Strict):
     """A selected target: with its Rivest ticket, or (rfc3797) its number and step digest."""
 
@@ -981,6 +984,16 @@ class StratumDrawn(Strict):
     count: Annotated[int, Field(ge=0)] | None = None
     take: Annotated[int, Field(ge=0)]
     selected: list[Ticketed]
+    """The stratum's selection; empty in a draw with confidential strata (see commitments)."""
+    highest_ticket: RivestTicket | None = None
+    """Confidential strata: the highest ticket selected in this stratum (None if k = 0)."""
+
+
+class Commitment(Strict):
+    """SHA-256(nonce ‖ class) of one pooled target, nonce = HMAC-SHA256(secret, task|target)."""
+
+    target: TargetId
+    commitment: Sha256Hex
 
 
 class Excluded(Strict):
@@ -1036,6 +1049,37 @@ class Draw(Record):
     """Every selected target, in visiting order (ascending ticket; rfc3797: selection order)."""
     teams: list[TeamDrawn] = Field(default_factory=list)
     assignments: list[Assignment] = Field(default_factory=list)
+    commitments: list[Commitment] = Field(default_factory=list)
+    """Confidential strata (分层依据保密): one commitment per pooled target, ascending ids;
+    the strata then state N, k and the highest selected ticket but not who is in which."""
+
+    @model_validator(mode="after")
+    def _confidential(self) -> Draw:
+        if not self.commitments:
+            for i, stratum in enumerate(self.strata):
+                if stratum.highest_ticket is not None:
+                    raise ValueError(
+                        f"strata[{i}].highest_ticket: only a draw with confidential strata "
+                        "(commitments) states it"
+                    )
+            return self
+        if self.algorithm != "rivest-consistent-sampler-1.0.10":
+            raise ValueError("commitments: confidential strata need the Rivest sampler")
+        for i, stratum in enumerate(self.strata):
+            if stratum.selected:
+                raise ValueError(
+                    f"strata[{i}].selected: a draw with confidential strata must not list "
+                    "the selection by stratum (it would disclose the class); list visits only"
+                )
+            if (stratum.highest_ticket is None) != (stratum.take == 0):
+                raise ValueError(
+                    f"strata[{i}].highest_ticket: required exactly when the stratum takes any "
+                    f"(got take={stratum.take})"
+                )
+        ids = [c.target for c in self.commitments]
+        if ids != sorted(set(ids)):
+            raise ValueError("commitments: one per pooled target, in ascending id order")
+        return self
 
     @model_validator(mode="after")
     def _algorithm(self) -> Draw:
