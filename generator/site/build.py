@@ -15,7 +15,9 @@ class BuildError(GongkaiError):
     """MkDocs could not build the site."""
 
 
-def build_site(config_file: Path, site_dir: Path | None = None, content_dir: Path | None = None) -> Path:
+def build_site(
+    config_file: Path, site_dir: Path | None = None, content_dir: Path | None = None
+) -> Path:
     """Build the site described by ``config_file`` into ``site_dir``.
 
     The build goes to a fresh directory next to ``site_dir``; only when it

@@ -25,7 +25,9 @@ def _content_dirs(config: MkDocsConfig) -> tuple[Path, Path]:
     base = Path(config.config_file_path).parent
     extra = config.extra.get("gongkai", {})
     content = Path(os.environ.get("GONGKAI_CONTENT", base / extra.get("content", "content")))
-    site_config = Path(os.environ.get("GONGKAI_SITE_CONFIG", base / extra.get("site_config", "site_config")))
+    site_config = Path(
+        os.environ.get("GONGKAI_SITE_CONFIG", base / extra.get("site_config", "site_config"))
+    )
     return content, site_config
 
 
@@ -59,8 +61,14 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         existing = files.get_file_from_path(page.path)
         if existing is not None:
             files.remove(existing)
-        inclusion = InclusionLevel.INCLUDED if page.path.endswith("index.md") else InclusionLevel.NOT_IN_NAV
-        files.append(File.generated(config, page.path, content=page.markdown(demo), inclusion=inclusion))
+        inclusion = (
+            InclusionLevel.INCLUDED if page.path.endswith("index.md") else InclusionLevel.NOT_IN_NAV
+        )
+        files.append(
+            File.generated(config, page.path, content=page.markdown(demo), inclusion=inclusion)
+        )
     for path, blob in data_files(data):
-        files.append(File.generated(config, path, content=blob, inclusion=InclusionLevel.NOT_IN_NAV))
+        files.append(
+            File.generated(config, path, content=blob, inclusion=InclusionLevel.NOT_IN_NAV)
+        )
     return files

@@ -98,7 +98,11 @@ def _table(headers: Iterable[str], rows: Iterable[Iterable[object]], cls: str = 
 
 
 def _dl(pairs: Iterable[tuple[str, str]]) -> str:
-    return "<dl class=\"gk-fields\">" + "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in pairs) + "</dl>"
+    return (
+        '<dl class="gk-fields">'
+        + "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in pairs)
+        + "</dl>"
+    )
 
 
 def _link(href: str, text: object) -> str:
@@ -119,7 +123,11 @@ class Page:
     body: str
 
     def markdown(self, demo: bool) -> str:
-        banner = f'<div class="admonition warning"><p>{esc(LABELS["demo"])}</p></div>\n\n' if demo else ""
+        banner = (
+            f'<div class="admonition warning"><p>{esc(LABELS["demo"])}</p></div>\n\n'
+            if demo
+            else ""
+        )
         return f"# {esc(self.title)}\n\n{banner}{self.body}\n"
 
 
@@ -158,7 +166,11 @@ class SiteData:
             elif isinstance(rec, Result):
                 self.results.append(r)
         for r in content.config_records:
-            if isinstance(r.record, ResultCodeList) and self.site and r.record.ref == self.site.result_codes:
+            if (
+                isinstance(r.record, ResultCodeList)
+                and self.site
+                and r.record.ref == self.site.result_codes
+            ):
                 self.codes = r.record
 
         self.roots.sort(key=lambda r: r.record.version)
@@ -188,7 +200,11 @@ class SiteData:
             key = self.keys.get(keyid)
             if key is not None:
                 label = key.label
-                role = f"见证人：{key.witness_kind}" if key.role == "witness" else self.dept_name(key.department or "")
+                role = (
+                    f"见证人：{key.witness_kind}"
+                    if key.role == "witness"
+                    else self.dept_name(key.department or "")
+                )
             else:
                 label, role = root_keys.get(keyid, ("（未登记的密钥）", ""))
             rows.append([esc(label), esc(role), f"<code>{esc(keyid[:16])}…</code>"])
@@ -230,7 +246,10 @@ def _item_page(data: SiteData, item_id: str) -> Page:
         (LABELS["methods"], esc("、".join(item.methods))),
         (LABELS["ratio"], ratio),
         (LABELS["frequency"], esc(item.frequency)),
-        (LABELS["joint_departments"], esc("、".join(data.dept_name(d) for d in item.joint_departments) or "无")),
+        (
+            LABELS["joint_departments"],
+            esc("、".join(data.dept_name(d) for d in item.joint_departments) or "无"),
+        ),
         (LABELS["publication"], esc(item.publication)),
         (LABELS["effective_from"], esc(item.effective_from)),
     ]
@@ -241,16 +260,24 @@ def _item_page(data: SiteData, item_id: str) -> Page:
     form = _table(
         ["编号", "检查内容", "检查依据", "可能结果"],
         (
-            [esc(q.id), esc(q.text), "<br>".join(esc(b.law + b.articles) for b in q.legal_basis),
-             esc("、".join(q.findings))]
+            [
+                esc(q.id),
+                esc(q.text),
+                "<br>".join(esc(b.law + b.articles) for b in q.legal_basis),
+                esc("、".join(q.findings)),
+            ]
             for q in item.form.questions
         ),
     )
     history = _table(
         ["版本", LABELS["effective_from"], LABELS["change_note"], "SHA-256"],
         (
-            [esc(v), esc(r.record.effective_from) if isinstance(r.record, ChecklistItem) else "",
-             esc(getattr(r.record, "change_note", None) or "首次发布"), f"<code>{esc(r.digest)}</code>"]
+            [
+                esc(v),
+                esc(r.record.effective_from) if isinstance(r.record, ChecklistItem) else "",
+                esc(getattr(r.record, "change_note", None) or "首次发布"),
+                f"<code>{esc(r.digest)}</code>",
+            ]
             for v, r in sorted(versions.items(), reverse=True)
         ),
     )
@@ -283,27 +310,44 @@ def _checklist_index(data: SiteData) -> Page:
         assert isinstance(rec, ChecklistItem)
         by_dept[rec.department].append(rec)
     parts = []
-    for dept_id in sorted(by_dept, key=lambda d: list(data.departments).index(d) if d in data.departments else 99):
+    for dept_id in sorted(
+        by_dept, key=lambda d: list(data.departments).index(d) if d in data.departments else 99
+    ):
         items = sorted(by_dept[dept_id], key=lambda i: i.seq)
-        parts.append(f"## {esc(data.dept_name(dept_id))}\n\n" + _table(
-            ["序号", "事项名称", "类别", "抽查依据", "抽查比例", "版本"],
-            (
-                [esc(i.seq), _link(f"{i.id}.md", i.name), esc(i.category),
-                 "<br>".join(esc(b.law + b.articles) for b in i.legal_basis),
-                 esc(f"{i.ratio.min}–{i.ratio.max or LABELS['uncapped']}"), esc(f"v{i.version}")]
-                for i in items
-            ),
-        ))
+        parts.append(
+            f"## {esc(data.dept_name(dept_id))}\n\n"
+            + _table(
+                ["序号", "事项名称", "类别", "抽查依据", "抽查比例", "版本"],
+                (
+                    [
+                        esc(i.seq),
+                        _link(f"{i.id}.md", i.name),
+                        esc(i.category),
+                        "<br>".join(esc(b.law + b.articles) for b in i.legal_basis),
+                        esc(f"{i.ratio.min}–{i.ratio.max or LABELS['uncapped']}"),
+                        esc(f"v{i.version}"),
+                    ]
+                    for i in items
+                ),
+            )
+        )
     return Page("checklist/index.md", LABELS["checklist"], "\n\n".join(parts))
 
 
-def _registry_page(r: Loaded, content_root: Path) -> tuple[Page, Counter[str]]:
+def _registry_page(r: Loaded) -> tuple[Page, Counter[str]]:
     reg = r.record
     assert isinstance(reg, TargetRegistry)
     cols = _table(
         ["列", "名称", "类型", "公开"],
-        ([esc(c.name), esc(c.label), esc(c.type), esc("公开" if c.visibility == "public" else LABELS["private"])]
-         for c in reg.columns),
+        (
+            [
+                esc(c.name),
+                esc(c.label),
+                esc(c.type),
+                esc("公开" if c.visibility == "public" else LABELS["private"]),
+            ]
+            for c in reg.columns
+        ),
     )
     enum_cols = [c for c in reg.columns if c.type in ("enum", "bool") and c.visibility == "public"]
     counts: dict[str, Counter[str]] = {c.name: Counter() for c in enum_cols}
@@ -315,16 +359,31 @@ def _registry_page(r: Loaded, content_root: Path) -> tuple[Page, Counter[str]]:
             counts[c.name][row[c.name]] += 1
     dists = []
     for c in enum_cols:
-        dists.append(f"### {esc(c.label)}\n\n" + _table(
-            [c.label, "数量"], ([esc(k), esc(v)] for k, v in sorted(counts[c.name].items()))
-        ))
-    body = _dl([
-        ("快照日期", esc(reg.snapshot_date)),
-        ("维护部门", esc(reg.department)),
-        ("检查对象数量", esc(reg.rows)),
-        ("SHA-256", f"<code>{esc(reg.sha256)}</code>"),
-        ("下载（仅公开列）", _link(f"../../data/registries/{reg.id}-v{reg.version}.csv", f"{reg.id}-v{reg.version}.csv")),
-    ]) + f"\n\n## 字段\n\n{cols}\n\n## 分布\n\n" + "\n\n".join(dists)
+        dists.append(
+            f"### {esc(c.label)}\n\n"
+            + _table(
+                [c.label, "数量"], ([esc(k), esc(v)] for k, v in sorted(counts[c.name].items()))
+            )
+        )
+    body = (
+        _dl(
+            [
+                ("快照日期", esc(reg.snapshot_date)),
+                ("维护部门", esc(reg.department)),
+                ("检查对象数量", esc(reg.rows)),
+                ("SHA-256", f"<code>{esc(reg.sha256)}</code>"),
+                (
+                    "下载（仅公开列）",
+                    _link(
+                        f"../../data/registries/{reg.id}-v{reg.version}.csv",
+                        f"{reg.id}-v{reg.version}.csv",
+                    ),
+                ),
+            ]
+        )
+        + f"\n\n## 字段\n\n{cols}\n\n## 分布\n\n"
+        + "\n\n".join(dists)
+    )
     return Page(f"registries/{reg.id}-v{reg.version}.md", reg.name, body), total
 
 
@@ -334,11 +393,24 @@ def _inspectors_page(data: SiteData) -> Page:
         reg = r.record
         assert isinstance(reg, InspectorRegistry)
         people: list[Inspector] = list(reg.inspectors)
-        parts.append(f"## {esc(reg.name)}（{esc(reg.ref)}，截至 {esc(reg.as_of)}）\n\n" + _table(
-            ["编号", "姓名", "职务", "工作单位", "执法证号", "执法资质", "业务专长"],
-            ([esc(p.id), esc(p.name), esc(p.title), esc(data.dept_name(p.unit)), esc(p.licence_no),
-              esc("、".join(p.qualifications)), esc("、".join(p.expertise))] for p in people),
-        ))
+        parts.append(
+            f"## {esc(reg.name)}（{esc(reg.ref)}，截至 {esc(reg.as_of)}）\n\n"
+            + _table(
+                ["编号", "姓名", "职务", "工作单位", "执法证号", "执法资质", "业务专长"],
+                (
+                    [
+                        esc(p.id),
+                        esc(p.name),
+                        esc(p.title),
+                        esc(data.dept_name(p.unit)),
+                        esc(p.licence_no),
+                        esc("、".join(p.qualifications)),
+                        esc("、".join(p.expertise)),
+                    ]
+                    for p in people
+                ),
+            )
+        )
     return Page("inspectors/index.md", LABELS["inspectors"], "\n\n".join(parts))
 
 
@@ -347,26 +419,54 @@ def _task_section(data: SiteData, plan: Plan, task: Task) -> str:
     title = f"{lead}{plan.year}年度第{task.number:03d}号抽查任务公告"
     strata = _table(
         ["分层", "比例或数量"],
-        ([esc("、".join(f"{k}={v}" for k, v in g.match.items()) or "全部"),
-          esc(g.ratio if g.ratio is not None else f"{g.count} 户")] for g in task.strata.groups),
+        (
+            [
+                esc("、".join(f"{k}={v}" for k, v in g.match.items()) or "全部"),
+                esc(g.ratio if g.ratio is not None else f"{g.count} 户"),
+            ]
+            for g in task.strata.groups
+        ),
     )
     rnd = task.randomness
-    source = {"drand-quicknet": "drand quicknet 公共随机信标", "ceremony": "现场公开掷骰", "lottery": "官方彩票开奖号码"}[rnd.source]
+    source = {
+        "drand-quicknet": "drand quicknet 公共随机信标",
+        "ceremony": "现场公开掷骰",
+        "lottery": "官方彩票开奖号码",
+    }[rnd.source]
     detail = f"第 {rnd.round} 轮" if hasattr(rnd, "round") else ""
-    fields = _dl([
-        ("任务编号", esc(task.id)),
-        ("任务名称", esc(task.title)),
-        ("抽查类型", esc(task.kind)),
-        ("牵头部门", esc(lead)),
-        ("参与部门", esc("、".join(data.dept_name(d) for d in task.participants) or "无")),
-        ("抽查事项", "<br>".join(_link(f"../../checklist/{ref.split('@')[0]}.md", ref) for ref in task.items)),
-        ("检查方式", esc("、".join(task.methods))),
-        ("检查对象名录库", esc(task.scope.registry) + f"<br><code>{esc(task.scope.registry_sha256)}</code>"),
-        ("范围", esc("；".join(f"{k}：{'、'.join(v)}" for k, v in task.scope.filter.items()) or "全部（不定向）")),
-        ("人员匹配方式", esc(f"{task.inspectors.matching}，每组 {task.inspectors.team_size} 人")),
-        ("检查期间", esc(f"{task.window.start} 至 {task.window.end}")),
-        ("随机源", esc(f"{source} {detail}")),
-    ])
+    fields = _dl(
+        [
+            ("任务编号", esc(task.id)),
+            ("任务名称", esc(task.title)),
+            ("抽查类型", esc(task.kind)),
+            ("牵头部门", esc(lead)),
+            ("参与部门", esc("、".join(data.dept_name(d) for d in task.participants) or "无")),
+            (
+                "抽查事项",
+                "<br>".join(
+                    _link(f"../../checklist/{ref.split('@')[0]}.md", ref) for ref in task.items
+                ),
+            ),
+            ("检查方式", esc("、".join(task.methods))),
+            (
+                "检查对象名录库",
+                esc(task.scope.registry) + f"<br><code>{esc(task.scope.registry_sha256)}</code>",
+            ),
+            (
+                "范围",
+                esc(
+                    "；".join(f"{k}：{'、'.join(v)}" for k, v in task.scope.filter.items())
+                    or "全部（不定向）"
+                ),
+            ),
+            (
+                "人员匹配方式",
+                esc(f"{task.inspectors.matching}，每组 {task.inspectors.team_size} 人"),
+            ),
+            ("检查期间", esc(f"{task.window.start} 至 {task.window.end}")),
+            ("随机源", esc(f"{source} {detail}")),
+        ]
+    )
     from .draws import task_draw_links
 
     draws = task_draw_links(data, task.id, "../../")
@@ -378,14 +478,18 @@ def _task_section(data: SiteData, plan: Plan, task: Task) -> str:
 def _plan_page(data: SiteData, r: Loaded) -> Page:
     plan = r.record
     assert isinstance(plan, Plan)
-    head = _dl([
-        ("计划编号", esc(plan.ref)),
-        ("发布部门", esc(data.dept_name(plan.department))),
-        ("发布日期", esc(plan.published_on)),
-        ("SHA-256", f"<code>{esc(r.digest)}</code>"),
-    ])
+    head = _dl(
+        [
+            ("计划编号", esc(plan.ref)),
+            ("发布部门", esc(data.dept_name(plan.department))),
+            ("发布日期", esc(plan.published_on)),
+            ("SHA-256", f"<code>{esc(r.digest)}</code>"),
+        ]
+    )
     tasks = "\n\n".join(_task_section(data, plan, t) for t in plan.tasks)
-    return Page(f"plans/{plan.id}.md", plan.title, f"{head}\n\n{tasks}" + _signature_section(data, r))
+    return Page(
+        f"plans/{plan.id}.md", plan.title, f"{head}\n\n{tasks}" + _signature_section(data, r)
+    )
 
 
 def _result_page(data: SiteData, r: Loaded) -> Page:
@@ -394,8 +498,11 @@ def _result_page(data: SiteData, r: Loaded) -> Page:
     rows = []
     for e in res.entries:
         redacted = {x.field: x for x in e.redactions}
-        name = esc(e.target_name) if e.target_name is not None else (
-            f"（依法不予公开：{esc(redacted['target_name'].ground)}）")
+        name = (
+            esc(e.target_name)
+            if e.target_name is not None
+            else (f"（依法不予公开：{esc(redacted['target_name'].ground)}）")
+        )
         items = "<br>".join(
             f"{esc(i.item)}：{esc(data.code_label(i.result))}"
             + (f"（{esc(i.note)}）" if i.note else "")
@@ -403,15 +510,41 @@ def _result_page(data: SiteData, r: Loaded) -> Page:
         )
         if "note" in redacted:
             items += f"<br>（部分内容依法不予公开：{esc(redacted['note'].reason)}，{esc(redacted['note'].ground)}）"
-        rows.append([name, f"<span class=\"gk-code\">{esc(e.target)}</span>", esc(e.completed_on),
-                     esc(data.code_label(e.result)), esc("、".join(e.disposal)), items])
-    body = _dl([
-        ("抽查计划", esc(res.plan)),
-        ("抽查任务", esc(res.task)),
-        ("检查机关", esc(data.dept_name(res.department))),
-        ("公示日期", esc(res.published_on)),
-    ]) + "\n\n" + _table(["市场主体名称", "统一社会信用代码", "检查完成日期", "检查结果", "后续处置", "分项结果"], rows)
-    return Page(f"results/{res.id}.md", f"检查结果公告 {res.id}", body + _signature_section(data, r))
+        rows.append(
+            [
+                name,
+                f'<span class="gk-code">{esc(e.target)}</span>',
+                esc(e.completed_on),
+                esc(data.code_label(e.result)),
+                esc("、".join(e.disposal)),
+                items,
+            ]
+        )
+    body = (
+        _dl(
+            [
+                ("抽查计划", esc(res.plan)),
+                ("抽查任务", esc(res.task)),
+                ("检查机关", esc(data.dept_name(res.department))),
+                ("公示日期", esc(res.published_on)),
+            ]
+        )
+        + "\n\n"
+        + _table(
+            [
+                "市场主体名称",
+                "统一社会信用代码",
+                "检查完成日期",
+                "检查结果",
+                "后续处置",
+                "分项结果",
+            ],
+            rows,
+        )
+    )
+    return Page(
+        f"results/{res.id}.md", f"检查结果公告 {res.id}", body + _signature_section(data, r)
+    )
 
 
 def _trust_page(data: SiteData) -> Page:
@@ -425,16 +558,31 @@ def _trust_page(data: SiteData) -> Page:
     for r in data.roots:
         root = r.record
         assert isinstance(root, Root)
-        parts.append(f"## 根信任 第 {esc(root.version)} 版\n\n" + _dl([
-            ("发布日期", esc(root.published_on)),
-            ("有效期至", esc(root.expires)),
-            ("根密钥签名门槛", esc(f"{root.threshold} / {len(root.keys)}")),
-            ("登记册签名门槛", esc(f"{root.key_registry.threshold} / {len(root.key_registry.keys)}")),
-            ("SHA-256", f"<code>{esc(r.digest)}</code>"),
-        ]) + "\n\n" + _table(
-            ["根密钥", "保管单位", "keyid"],
-            ([esc(k.label), esc(k.holder), f"<code>{esc(keyid_of(k.public)[:16])}…</code>"] for k in root.keys),
-        ) + "\n\n" + data.signatures_html(r))
+        parts.append(
+            f"## 根信任 第 {esc(root.version)} 版\n\n"
+            + _dl(
+                [
+                    ("发布日期", esc(root.published_on)),
+                    ("有效期至", esc(root.expires)),
+                    ("根密钥签名门槛", esc(f"{root.threshold} / {len(root.keys)}")),
+                    (
+                        "登记册签名门槛",
+                        esc(f"{root.key_registry.threshold} / {len(root.key_registry.keys)}"),
+                    ),
+                    ("SHA-256", f"<code>{esc(r.digest)}</code>"),
+                ]
+            )
+            + "\n\n"
+            + _table(
+                ["根密钥", "保管单位", "keyid"],
+                (
+                    [esc(k.label), esc(k.holder), f"<code>{esc(keyid_of(k.public)[:16])}…</code>"]
+                    for k in root.keys
+                ),
+            )
+            + "\n\n"
+            + data.signatures_html(r)
+        )
     if data.key_registries:
         r = data.key_registries[-1]
         reg = r.record
@@ -444,13 +592,27 @@ def _trust_page(data: SiteData) -> Page:
             owner = data.dept_name(k.department) if k.department else f"见证人：{k.witness_kind}"
             status = "有效"
             if k.revocation is not None:
-                status = (f"已泄露（自 {k.revocation.compromised_since} 起的签名无效）"
-                          if k.revocation.reason == "compromised" else f"已更换（{k.revocation.at}）")
-            rows.append([esc(k.label), esc(owner), esc("、".join(KIND_LABELS.get(x, x) for x in k.kinds)),
-                         esc(f"{k.valid_from} 至 {k.valid_until}"), esc(status), f"<code>{esc(k.keyid[:16])}…</code>"])
-        parts.append(f"## 签名密钥登记册 第 {esc(reg.version)} 版\n\n"
-                     + _table(["密钥", "所属", "可签名的记录", "有效期", "状态", "keyid"], rows)
-                     + "\n\n" + data.signatures_html(r))
+                status = (
+                    f"已泄露（自 {k.revocation.compromised_since} 起的签名无效）"
+                    if k.revocation.reason == "compromised"
+                    else f"已更换（{k.revocation.at}）"
+                )
+            rows.append(
+                [
+                    esc(k.label),
+                    esc(owner),
+                    esc("、".join(KIND_LABELS.get(x, x) for x in k.kinds)),
+                    esc(f"{k.valid_from} 至 {k.valid_until}"),
+                    esc(status),
+                    f"<code>{esc(k.keyid[:16])}…</code>",
+                ]
+            )
+        parts.append(
+            f"## 签名密钥登记册 第 {esc(reg.version)} 版\n\n"
+            + _table(["密钥", "所属", "可签名的记录", "有效期", "状态", "keyid"], rows)
+            + "\n\n"
+            + data.signatures_html(r)
+        )
     return Page("trust/index.md", LABELS["trust"], "\n\n".join(parts))
 
 
@@ -466,7 +628,7 @@ def render_pages(data: SiteData) -> Iterator[Page]:
         yield _item_page(data, item_id)
     reg_links = []
     for r in data.registries:
-        page, _ = _registry_page(r, data.report.content.root)
+        page, _ = _registry_page(r)
         reg_links.append((Path(page.path).name, page.title))
         yield page
     yield _list_page("registries/index.md", LABELS["registries"], reg_links)
@@ -481,15 +643,23 @@ def render_pages(data: SiteData) -> Iterator[Page]:
 
     yield from draw_pages(data)
     res_links = []
-    for r in sorted(data.results, key=lambda x: (x.record.published_on if isinstance(x.record, Result) else "")):
+    for r in sorted(
+        data.results, key=lambda x: x.record.published_on if isinstance(x.record, Result) else ""
+    ):
         page = _result_page(data, r)
         res_links.append((Path(page.path).name, page.title))
         yield page
     yield _list_page("results/index.md", LABELS["results"], res_links)
-    dept_rows = ([esc(d.name), esc(d.short_name), esc(d.office_phone or ""), esc(d.address or "")]
-                 for d in data.departments.values())
+    dept_rows = (
+        [esc(d.name), esc(d.short_name), esc(d.office_phone or ""), esc(d.address or "")]
+        for d in data.departments.values()
+    )
     yield _trust_page(data)
-    yield Page("departments/index.md", LABELS["departments"], _table(["名称", "简称", "办公电话", "地址"], dept_rows))
+    yield Page(
+        "departments/index.md",
+        LABELS["departments"],
+        _table(["名称", "简称", "办公电话", "地址"], dept_rows),
+    )
 
 
 def _dsse_publishable(r: Loaded) -> bool:
@@ -523,7 +693,10 @@ def data_files(data: SiteData) -> Iterator[tuple[str, bytes]]:
         base = f"data/{kind}/{r.record.id}-v{r.record.version}"
         yield (f"{base}.json", json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8"))
         if _dsse_publishable(r):
-            yield (f"{base}.dsse.json", json.dumps(dsse_envelope(r.signed, r.signatures), indent=2).encode("utf-8"))
+            yield (
+                f"{base}.dsse.json",
+                json.dumps(dsse_envelope(r.signed, r.signatures), indent=2).encode("utf-8"),
+            )
     for r in data.registries:
         reg = r.record
         assert isinstance(reg, TargetRegistry)
@@ -532,8 +705,10 @@ def data_files(data: SiteData) -> Iterator[tuple[str, bytes]]:
         for row in public_rows(reg, str(Path(r.path).parent / reg.file)):
             lines.append(",".join(_csv_cell(row[c]) for c in cols))
         # UTF-8 with BOM so that Excel opens it correctly.
-        yield (f"data/registries/{reg.id}-v{reg.version}.csv",
-               ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"))
+        yield (
+            f"data/registries/{reg.id}-v{reg.version}.csv",
+            ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"),
+        )
 
 
 def _csv_cell(value: str) -> str:
