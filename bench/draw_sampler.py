@@ -291,21 +291,40 @@ def _read(fh: IO[bytes]) -> str:
     return fh.read().decode("utf-8", errors="replace")
 
 
-def _pss(pid: int) -> int:
-    """Proportional set size of ``pid`` and its descendants, in bytes (0 once gone)."""
-    total = 0
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (only ``pid`` if they cannot be listed)."""
+    found = [pid]
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as fh:
+                for child in fh.read().split():
+                    found += _tree(int(child))
+    except (OSError, ValueError):
+        pass
+    return found
+
+
+def _pss_of(pid: int) -> int:
+    """Proportional set size of one process, in bytes (0 once gone)."""
     try:
         with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
             for line in fh:
                 if line.startswith("Pss:"):
-                    total += int(line.split()[1]) * 1024
-                    break
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as fh:
-                total += sum(_pss(int(child)) for child in fh.read().split())
+                    return int(line.split()[1]) * 1024
     except (OSError, ValueError):
         pass
-    return total
+    return 0
+
+
+def _pss(pid: int) -> int | None:
+    """Summed PSS of ``pid`` and its descendants, in bytes; None if a process started or
+    ended while they were read.
+
+    A page shared by k processes counts 1/k in each, so a process forked or ended between
+    two reads would count shared pages more than once: such a sample is discarded."""
+    before = _tree(pid)
+    total = sum(_pss_of(p) for p in before)
+    return total if _tree(pid) == before else None
 
 
 def measure(label: str, argv: list[str]) -> Measured:
@@ -320,7 +339,7 @@ def measure(label: str, argv: list[str]) -> Measured:
 
         def poll() -> None:
             while not done.wait(PSS_INTERVAL):
-                pss[0] = max(pss[0], _pss(proc.pid))
+                pss[0] = max(pss[0], _pss(proc.pid) or 0)
 
         poller = threading.Thread(target=poll, daemon=True)
         if sys.platform == "linux":
@@ -454,8 +473,8 @@ def part_b(args: argparse.Namespace, folder: Path) -> bool:
         f"\nPart B: {n:,} ids, {STRATA} strata, {RATIO_PERCENT} % each; "
         f"goal ≤ {BIG_GOAL_SECONDS:g} s and ≤ {BIG_GOAL_BYTES // MB:,} MB"
     )
-    run, g = run_draw("gongkai", n, folder, args.sampler, not args.unsorted)
     print(f"strata handed to gongkai {'in generation order' if args.unsorted else 'sorted by id'}")
+    run, g = run_draw("gongkai", n, folder, args.sampler, not args.unsorted)
     print(f"\n{'stratum':<9}{'ids':>12}{'take':>9}{'gongkai s':>11}{'(cpu s)':>9}")
     for s, gs in enumerate(g["strata"]):
         print(f"{s:<9}{gs['n']:>12,}{gs['take']:>9,}{gs['seconds']:>11.3f}{gs['cpu']:>9.2f}")

@@ -11,10 +11,10 @@ integer seed 314159 is our ``"314159"`` and ``range(100)`` is ``[str(i) for i in
 
 from __future__ import annotations
 
+import os
 import random
 import re
-from concurrent.futures import ProcessPoolExecutor
-from typing import Any
+from collections.abc import Iterable
 
 import consistent_sampler  # type: ignore[import-untyped]
 import pytest
@@ -22,7 +22,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator import sampler
-from generator.sampler import PARALLEL_THRESHOLD, order, sample, sha256_hex, ticket, trim
+from generator.sampler import (
+    PARALLEL_THRESHOLD,
+    coarse_keys,
+    order,
+    sample,
+    sha256_hex,
+    ticket,
+    trim,
+)
 
 # --- Fixed vectors ----------------------------------------------------------------------
 
@@ -123,13 +131,16 @@ def reference(ids: list[str], seed: str, take: int) -> list[tuple[str, str]]:
     ]
 
 
-def assert_same_as_reference(ids: list[str], seed: str, take: int, **kw: int) -> None:
-    ours = sample(ids, seed, take, **kw)
+def assert_same_as_reference(
+    ids: list[str], seed: str, take: int, workers: int | None = None
+) -> list[tuple[str, str]]:
+    ours = sample(ids, seed, take, workers=workers)
     ref = reference(ids, seed, take)
     assert [i for _, i in ours] == [i for _, i in ref]
     for (full, _), (trimmed, _) in zip(ours, ref, strict=True):
         assert full.startswith(trimmed)
         assert len(full) >= 66  # "0." and at least 64 digits: full precision
+    return ours
 
 
 ID_TEXT = st.text(max_size=6)
@@ -165,27 +176,29 @@ def test_same_as_reference_when_coarse_ranks_are_crowded() -> None:
 def test_parallel_and_serial_paths_agree_on_a_small_pool(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The two-process path, forced on a small pool (the slow test runs it at full size)."""
+    """The forked path, forced on a small pool (the slow test runs it at full size)."""
     ids = [f"ID{i}" for i in range(3000)]
     serial = sample(ids, "seed", 90, workers=1)
-    pools = spy_on_process_pools(monkeypatch)
+    forks = spy_on_forks(monkeypatch)
     monkeypatch.setattr(sampler, "PARALLEL_THRESHOLD", 1000)
     assert sample(ids, "seed", 90, workers=2) == serial
-    assert pools == [2]
-    assert_same_as_reference(ids, "seed", 90, workers=2)
+    assert len(forks) == 2
+    assert assert_same_as_reference(ids, "seed", 90, workers=2) == serial
 
 
-def spy_on_process_pools(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Record the worker count of every process pool the sampler starts."""
-    started: list[int] = []
+def spy_on_forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record the pid of every worker process the sampler forks."""
+    forked: list[int] = []
+    real_fork = os.fork
 
-    class Spy(ProcessPoolExecutor):
-        def __init__(self, max_workers: int | None = None, **kw: Any) -> None:
-            started.append(max_workers or 0)
-            super().__init__(max_workers=max_workers, **kw)
+    def fork() -> int:
+        pid = real_fork()
+        if pid:
+            forked.append(pid)
+        return pid
 
-    monkeypatch.setattr(sampler, "ProcessPoolExecutor", Spy)
-    return started
+    monkeypatch.setattr(os, "fork", fork)
+    return forked
 
 
 @pytest.mark.slow
@@ -195,13 +208,136 @@ def test_same_as_reference_on_a_pool_above_the_parallel_threshold(
     n = PARALLEL_THRESHOLD + 1_234
     ids = [f"9151903{i:011d}" for i in range(n)]
     take = n * 3 // 100
-    pools = spy_on_process_pools(monkeypatch)
+    forks = spy_on_forks(monkeypatch)
     ours = sample(ids, "gongkai-draw/1|big|parallel", take, workers=2)
-    assert pools == [2], "the parallel path did not run"
+    assert len(forks) == 2, "the parallel path did not run"
     assert ours == sample(ids, "gongkai-draw/1|big|parallel", take, workers=1)
     ref = reference(ids, "gongkai-draw/1|big|parallel", take)
     assert [i for _, i in ours] == [i for _, i in ref]
     assert all(full.startswith(t) for (full, _), (t, _) in zip(ours, ref, strict=True))
+
+
+# --- The fast path's edges --------------------------------------------------------------
+
+
+@pytest.fixture
+def parallel(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The forked path from 1,000 ids on; the pids of the workers it forks."""
+    monkeypatch.setattr(sampler, "PARALLEL_THRESHOLD", 1000)
+    return spy_on_forks(monkeypatch)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_progress_reaches_the_total_and_changes_nothing(parallel: list[int], workers: int) -> None:
+    ids = [f"P{i:05d}" for i in range(3001)]
+    calls: list[tuple[int, int]] = []
+    with_progress = sample(
+        ids, "progress", 120, workers=workers, progress=lambda d, t: calls.append((d, t))
+    )
+    assert len(parallel) == (2 if workers == 2 else 0)
+    assert with_progress == sample(ids, "progress", 120, workers=workers)
+    assert calls[-1] == (3001, 3001)
+    assert all(t == 3001 for _, t in calls)
+    done = [d for d, _ in calls]
+    assert done == sorted(done)
+    assert len(set(done)) == len(done)
+    # At least every 1 % of the pool (one call per chunk, 100 chunks).
+    assert all(b - a <= 31 for a, b in zip([0, *done], done, strict=False))
+
+
+def test_progress_without_hashing() -> None:
+    calls: list[tuple[int, int]] = []
+    assert sample(["a", "b"], "s", 0, progress=lambda d, t: calls.append((d, t))) == []
+    assert calls == [(2, 2)]
+    calls.clear()
+    assert sample([], "s", 0, progress=lambda d, t: calls.append((d, t))) == []
+    assert calls == [(0, 0)]
+
+
+def test_a_failing_progress_callback_stops_the_workers(parallel: list[int]) -> None:
+    def stop(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        sample([f"K{i}" for i in range(3000)], "s", 30, workers=2, progress=stop)
+    assert len(parallel) == 2
+    for pid in parallel:  # reaped by the sampler
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_too_few_ids_below_the_bound_rank(
+    monkeypatch: pytest.MonkeyPatch, parallel: list[int], workers: int
+) -> None:
+    """The rare fallback: fewer than ``take`` ids at or below the bound rank."""
+    monkeypatch.setattr(sampler, "_bound", lambda take, n: 0)
+    ids = [f"B{i}" for i in range(3000)]
+    ours = assert_same_as_reference(ids, "bound", 700, workers=workers)
+    assert ours == order(ids, "bound")[:700]
+
+
+@pytest.mark.parametrize(
+    ("extra", "forked"),
+    [
+        (["line\nbreak"], True),  # joined with the next separator instead
+        (["line\nbreak", "nul\x00", "rs\x1e"], False),  # no separator left: one process
+    ],
+)
+def test_ids_containing_separators(parallel: list[int], extra: list[str], forked: bool) -> None:
+    ids = [f"S{i}" for i in range(2000)] + extra + ["", "中文", "é"]
+    assert_same_as_reference(ids, "separators", 200, workers=2)
+    assert_same_as_reference(ids, "separators", len(ids), workers=2)
+    assert bool(parallel) is forked
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_unsorted_and_duplicate_ids_on_both_paths(parallel: list[int], workers: int) -> None:
+    ids = [f"U{i}" for i in range(3000)]
+    random.Random(7).shuffle(ids)
+    assert_same_as_reference(ids, "unsorted", 90, workers=workers)
+    for dup in ([*ids, ids[0]], [*sorted(ids), "U999"], ["U0", *sorted(ids)]):
+        with pytest.raises(ValueError, match="ids must be distinct"):
+            sample(dup, "unsorted", 90, workers=workers)
+
+
+def test_a_failing_worker_is_reported(parallel: list[int]) -> None:
+    with pytest.raises(RuntimeError, match="a sampler worker failed: ZeroDivisionError"):
+        sampler._over_chunks(failing_work, "", b"", [f"F{i}" for i in range(3000)], 2)
+    assert len(parallel) == 2
+
+
+def failing_work(seed_hash: str, wanted: bytes, items: Iterable[bytes]) -> int:
+    return 1 // 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    ids=st.lists(st.text(alphabet="ab\n\x00\x1e中", max_size=4), min_size=1, max_size=30),
+    count=st.integers(1, 12),
+    ordered=st.booleans(),
+)
+def test_packed_chunks_give_back_every_id(ids: list[str], count: int, ordered: bool) -> None:
+    """How the ids reach the workers: one buffer cut into chunks, in order, none lost."""
+    if ordered:
+        ids = sorted(ids)
+    packed = sampler._pack(ids, count)
+    if packed is None:
+        assert all(any(sep in i for i in ids) for sep in sampler.SEPARATORS)
+        return
+    assert 1 <= len(packed.starts) <= count
+    chunks = [packed.chunk(c) for c in range(len(packed.starts))]
+    assert [i for chunk in chunks for i in chunk] == [i.encode() for i in ids]
+    within = all(c == sorted(set(c)) for c in chunks)
+    assert (within and packed.increasing_across()) == sampler._increasing(ids)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_coarse_keys_are_the_first_three_ticket_digits(parallel: list[int], workers: int) -> None:
+    ids = [f"C{i}" for i in range(2500)]
+    seed_hash = sha256_hex("coarse")
+    keys = coarse_keys(seed_hash, ids, workers)
+    assert list(keys) == [int(ticket(seed_hash, i)[2:5]) for i in ids]
 
 
 # --- Properties --------------------------------------------------------------------------
