@@ -102,7 +102,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -286,10 +286,15 @@ def lottery_key(task: TaskSpec, seed: str) -> str:
 
 
 def draw_targets(
-    task: TaskSpec, seed: str, members: list[list[str]]
+    task: TaskSpec,
+    seed: str,
+    members: list[list[str]],
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Per-stratum selections, and every selected target in visiting order."""
+    """Per-stratum selections, and every selected target in visiting order. ``progress``
+    is told (ids hashed, pool size) as the sampler goes."""
     pool_size = sum(len(m) for m in members)
+    hashed = 0
     if pool_size == 0:
         raise DrawError(
             f"task {task.task_id}: the pool is empty (no registry row in scope is drawable)"
@@ -340,9 +345,15 @@ def draw_targets(
             ]
             in_order.extend(entry["selected"])
         else:
-            chosen = sample(ids, seed, k)
+            report = (
+                None
+                if progress is None
+                else lambda done, _n, before=hashed: progress(before + done, pool_size)
+            )
+            chosen = sample(ids, seed, k, progress=report)
             entry["selected"] = [{"target": t, "ticket": tk} for tk, t in chosen]
             visits.extend(chosen)
+        hashed += n
         strata.append(entry)
     minimum = math.ceil(MIN_OVERALL_RATIO * pool_size)
     if total_k < minimum and not task.ratio_justified:
@@ -512,11 +523,12 @@ def run_draw(
     rows: Mapping[str, Mapping[str, str]],
     people: Mapping[str, Person],
     history: History,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Outcome:
     """The whole draw, from its inputs: the same inputs always give the same outcome."""
     if task.draws_targets:
         in_scope, exclusions, members = build_pool(task, rows, history)
-        strata, visits = draw_targets(task, seed, members)
+        strata, visits = draw_targets(task, seed, members, progress)
     else:
         members = []
         unknown = [t for t in task.assigned_targets if t not in rows]

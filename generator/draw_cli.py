@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +71,33 @@ def beacon_from_options(
         beacon: dict[str, Any] = load_round_json(beacon_file.read_bytes())
         return beacon
     return {"source": source, "value": digits if digits is not None else lottery}
+
+
+PROGRESS_FROM = 200_000
+"""Pools at least this large show a progress bar while they are hashed."""
+
+
+@contextlib.contextmanager
+def _progress_bar() -> Iterator[Callable[[int, int], None]]:
+    """A progress callback that shows a bar on stderr once the pool is large."""
+    bar: Any = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if total < PROGRESS_FROM:
+            return
+        if bar is None:
+            bar = click.progressbar(
+                length=total, label="计算票号 / hashing tickets", file=sys.stderr, show_pos=True
+            )
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
 
 
 @click.command("draw")
@@ -160,7 +189,10 @@ def draw(
         if secret_file is not None
         else None
     )
-    plan_loaded, _, outcome, header = compute(content, task_id, beacon, drawn_at, secret=secret)
+    with _progress_bar() as progress:
+        plan_loaded, _, outcome, header = compute(
+            content, task_id, beacon, drawn_at, secret=secret, progress=progress
+        )
     data = record_data(draw_id, header, outcome)
     Draw.model_validate(data)
     openings_path: Path | None = None

@@ -12,7 +12,7 @@ import csv
 import datetime as dt
 import re
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -368,6 +368,7 @@ def compute(
     exclude_draw: str | None = None,
     plan_ref: str | None = None,
     secret: bytes | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[Loaded, Task, Outcome, dict[str, Any]]:
     """Run the draw for ``task_id`` from the records; return the outcome and the record header.
     A re-run passes the ``plan_ref`` the published draw names. When the strata use a private
@@ -402,7 +403,7 @@ def compute(
     label = beacon_label(beacon, plan, task, drawn_at)
     seed = make_seed(task.id, plan_loaded.digest, label)
     history = history_for(content, plan, task, drawn_at, exclude_draw)
-    outcome = run_draw(spec, seed, rows, people, history)
+    outcome = run_draw(spec, seed, rows, people, history, progress)
     private = [c for c in spec.strata_by if (col := reg.column(c)) and col.visibility == "private"]
     if private and spec.draws_targets:
         _conceal(outcome, spec, rows, secret, private)

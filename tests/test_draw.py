@@ -174,6 +174,24 @@ def test_strata_sizes_and_selections() -> None:
     assert len(out.visits) == 11
 
 
+def test_progress_covers_the_whole_pool_and_changes_nothing() -> None:
+    t = task(
+        strata=(
+            StratumSpec({"credit_class": "A"}, "0.03", None),
+            StratumSpec({"credit_class": "B"}, None, 0),
+            StratumSpec({"credit_class": "C"}, "0.5", None),
+        )
+    )
+    rows = registry(A=3000, B=50, C=1000)
+    seen: list[tuple[int, int]] = []
+    out = run_draw(t, SEED, rows, PEOPLE, History(), lambda d, n: seen.append((d, n)))
+    assert {n for _, n in seen} == {4050}
+    done = [d for d, _ in seen]
+    assert done == sorted(done)
+    assert done[-1] == 4050
+    assert out == run_draw(t, SEED, rows, PEOPLE, History())
+
+
 # --- The 3% minimum, k > N, empty pool and strata ----------------------------------------
 
 

@@ -584,6 +584,16 @@ def test_a_plan_adjustment_does_not_change_published_draws(content: Path) -> Non
     assert verdict(result) == "结论 / verdict: 通过 PASS — 6 draw(s)", result.stdout
 
 
+def test_a_large_pool_shows_a_progress_bar(content: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import draw_cli
+
+    remove_draws("SJX-2023-001")
+    monkeypatch.setattr(draw_cli, "PROGRESS_FROM", 1000)  # the demo pool has 4,659 targets
+    result = draw()
+    assert result.exit_code == 0, result.output
+    assert "计算票号 / hashing tickets" in result.stderr
+
+
 def test_a_draft_is_written_where_validation_expects_it(content: Path) -> None:
     """A 2024 plan published in 2023 and drawn in 2023: the draft goes to draws/2023/."""
     remove_draws()
