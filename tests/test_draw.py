@@ -901,3 +901,70 @@ def test_demo_exclusions_are_all_inactive_rows() -> None:
                 "reason": "inactive",
                 "detail": f"登记状态为{status}",
             }
+
+
+# --- Properties of the whole target draw ---------------------------------------------------
+
+CLASSES = "ABCD"
+
+
+@st.composite
+def draws(draw: st.DrawFn) -> tuple[TaskSpec, dict[str, dict[str, str]], str]:
+    """A task with 1-4 strata (ratio or count) over a random registry, and a seed."""
+    n = draw(st.integers(min_value=1, max_value=300))
+    rows = {
+        f"T-{i:05d}": row(
+            draw(st.sampled_from(CLASSES)),
+            draw(st.sampled_from(["存续"] * 9 + ["注销"])),
+        )
+        for i in range(n)
+    }
+    sizes = Counter(r["credit_class"] for r in rows.values() if r["status"] == "存续")
+    specs = []
+    for c in draw(st.lists(st.sampled_from(CLASSES), min_size=1, max_size=4, unique=True)):
+        if draw(st.booleans()):
+            ratio = draw(st.sampled_from(["0.03", "0.05", "0.1", "0.333", "1"]))
+            specs.append(StratumSpec({"credit_class": c}, ratio if sizes[c] else "0", None))
+        else:
+            specs.append(StratumSpec({"credit_class": c}, None, draw(st.integers(0, sizes[c]))))
+    seed = draw(st.text(min_size=1, max_size=20))
+    return task(strata=tuple(specs), ratio_justified=True), rows, seed
+
+
+def _outcome_or_error(t: TaskSpec, rows: Mapping[str, Mapping[str, str]], seed: str) -> Any:
+    try:
+        return run_draw(t, seed, rows, PEOPLE, History())
+    except DrawError as exc:
+        return str(exc)
+
+
+@given(draws(), st.randoms(use_true_random=False))
+@settings(max_examples=60, deadline=None)
+def test_draw_properties(case: tuple[TaskSpec, dict[str, dict[str, str]], str], rnd: Any) -> None:
+    t, rows, seed = case
+    out = _outcome_or_error(t, rows, seed)
+    # The same inputs give the same draw, in any input order.
+    assert _outcome_or_error(t, rows, seed) == out
+    shuffled = list(rows.items())
+    rnd.shuffle(shuffled)
+    assert _outcome_or_error(t, dict(shuffled), seed) == out
+    if isinstance(out, str):
+        assert out.startswith("task T-1: the pool is empty")
+        return
+    selected: list[str] = []
+    for spec, s in zip(t.strata, out.strata, strict=True):
+        pool = sorted(
+            i
+            for i, r in rows.items()
+            if r["status"] == "存续" and r["credit_class"] == spec.match["credit_class"]
+        )
+        # Strata sizes are exact: N is the stratum's pool, k = count or ceil(ratio × N).
+        assert s["population"] == len(pool)
+        assert s["take"] == len(s["selected"]) == k_for(spec, len(pool))
+        # The selection is the pool's prefix in ticket order (a subset keeps its order).
+        assert [x["target"] for x in s["selected"]] == ref_order(pool, seed)[: s["take"]]
+        selected += [x["target"] for x in s["selected"]]
+    # No duplicates; every selected target is visited once, in ascending ticket order.
+    assert len(selected) == len(set(selected))
+    assert sorted(v["target"] for v in out.visits) == sorted(selected)
+    assert [v["ticket"] for v in out.visits] == sorted(v["ticket"] for v in out.visits)
