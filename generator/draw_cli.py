@@ -313,11 +313,13 @@ def check_draw(
             or f"confidential, highest selected ticket {s.get('highest_ticket', '-')}"
         )
         explain.append(
-            f"stratum {s['match'] or 'all'}: N={s['population']} k={s['take']}; first: {first}"
+            f"stratum {', '.join(f'{k}={v}' for k, v in s['match'].items()) or 'all'}: "
+            f"N={s['population']} k={s['take']}; first: {first}"
         )
     for a in outcome.assignments[:5]:
         explain.append(
-            f"{a['target']}: team {a.get('team') or ''} {', '.join(a['members'])}; "
+            f"{a['target']}: team {(a['team'] + ' ') if a.get('team') else ''}"
+            f"{', '.join(a['members'])}; "
             f"reserves {', '.join(a['reserves']) or '-'}"
         )
     if diffs:

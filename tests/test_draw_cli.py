@@ -165,7 +165,7 @@ def test_verify_draw_explain_shows_the_seed(content: Path) -> None:
     assert lines[0].startswith("  1. [通过 pass] content/draws/2023/SJX-2023-002-D1/v1.yaml")
     assert lines[1] == f"       seed: {seed}"
     assert lines[2] == "       in scope: 605, excluded: 42"
-    assert lines[3].startswith("       stratum {'risk_level': '低'}: N=308 k=47; first: ")
+    assert lines[3].startswith("       stratum risk_level=低: N=308 k=47; first: ")
     assert lines[-1] == "结论 / verdict: 通过 PASS — 1 draw(s)"
     assert signed_data(Path("content/draws/2023/SJX-2023-002-D1/v1.yaml"))["seed"] == seed
 
