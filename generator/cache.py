@@ -26,6 +26,13 @@ Positions are not kept: a cached record re-parses its file the first time a
 message needs a line and column. The model is validated again from the data
 when it is first used (the same code and data validate the same way).
 
+For checking signatures without decoding the record or validating its model
+(:class:`Facts`, what ``gongkai verify`` reads), an entry also keeps the
+``signatures`` alone as JSON and what the validated record's ``signed_on()``,
+``signing_department()`` and ``required_witnesses()`` returned: functions of
+the file's bytes and the code, like everything else in the entry. Outcomes of
+signature checks are never kept: every signature is verified on every run.
+
 **Where.** One SQLite database, ``records.sqlite3``, in ``$GONGKAI_CACHE_DIR``,
 else ``$XDG_CACHE_HOME/gongkai``, else ``~/.cache/gongkai``. ``GONGKAI_NO_CACHE=1``
 turns the cache off. One process writes at a time (WAL mode; a second
@@ -52,6 +59,7 @@ import multiprocessing
 import os
 import sqlite3
 import sys
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -65,7 +73,7 @@ if TYPE_CHECKING:
     from .content import Loaded
     from .errors import Problem
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 """Bumped when what is stored, or how, changes."""
 DB_NAME = "records.sqlite3"
 ENV_DIR = "GONGKAI_CACHE_DIR"
@@ -154,6 +162,15 @@ class Entry(NamedTuple):
     """UTF-8 JSON ``{"signed": ..., "signatures": ...}``, keys in the order written."""
     jcs: bytes
     """Canonical JSON (RFC 8785) of ``signed``."""
+    signed_on: str | None
+    """What the validated record's ``signed_on()`` gives: the date its keys are judged at."""
+    department: str | None
+    """What the validated record's ``signing_department()`` gives."""
+    sigs: str | None
+    """JSON of ``signatures`` alone (None for a draft), to check them without
+    decoding the record."""
+    witnesses: int
+    """What the validated record's ``required_witnesses()`` gives."""
 
     def decode(self) -> tuple[dict[str, Any], list[Any] | None]:
         """``signed`` and ``signatures`` (None for a draft), as loading gave them."""
@@ -171,34 +188,78 @@ def model_name(model: type) -> str:
     return f"{model.__module__}.{model.__qualname__}"
 
 
-def make_entry(
-    kind: str, model: type, signed: dict[str, Any], signatures: list[Any] | None, jcs: bytes
-) -> Entry | None:
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def make_entry(loaded: Loaded) -> Entry | None:
     """The entry for a loaded record, or None when its data cannot be stored as
     JSON exactly (text with lone surrogates, which UTF-8 cannot carry)."""
+    signed, signatures = loaded.signed, loaded.signatures
     try:
-        value = json.dumps(
-            {"signed": signed, "signatures": signatures},
-            ensure_ascii=False,
-            separators=(",", ":"),
-            allow_nan=False,
-        ).encode("utf-8")
+        value = _json({"signed": signed, "signatures": signatures}).encode("utf-8")
+        sigs = None if signatures is None else _json(signatures)
     except (UnicodeEncodeError, ValueError, TypeError):
         return None
-    return Entry(kind, model_name(model), signatures is not None, value, jcs)
+    record = loaded.record
+    return Entry(
+        loaded.kind,
+        model_name(loaded.model),
+        signatures is not None,
+        value,
+        loaded.jcs or b"",
+        record.signed_on(),
+        record.signing_department(),
+        sigs,
+        record.required_witnesses(),
+    )
 
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+class Facts(NamedTuple):
+    """What checking a cached record's signatures needs, without decoding the
+    record or validating its model (see :meth:`RecordCache.get_facts`)."""
+
+    kind: str
+    model: str
+    envelope: int
+    """1 for a signed envelope, 0 for a bare draft (as stored)."""
+    jcs: bytes
+    sigs: str | None
+    signed_on: str | None
+    department: str | None
+    witnesses: int
+
+    def signatures(self) -> list[Any] | None:
+        """``signatures`` as loading gave them (None for a draft)."""
+        if self.sigs is None:
+            return None
+        try:
+            return _decode_json(self.sigs)  # type: ignore[no-any-return]
+        except (ValueError, TypeError) as exc:
+            raise CacheDamagedError(f"a cached record does not decode ({exc})") from None
+
+
+_decode_json = json.JSONDecoder().decode
+"""``json.loads`` of text, without its wrapper."""
+
+
+_META = "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)"
+_ENTRIES = """
 CREATE TABLE IF NOT EXISTS entries (
     key BLOB PRIMARY KEY,
     kind TEXT NOT NULL,
     model TEXT NOT NULL,
     envelope INTEGER NOT NULL,
     value BLOB NOT NULL,
-    jcs BLOB NOT NULL
-) WITHOUT ROWID;
+    jcs BLOB NOT NULL,
+    signed_on TEXT,
+    department TEXT,
+    sigs TEXT,
+    witnesses INTEGER NOT NULL
+) WITHOUT ROWID
 """
+_COLUMNS = "key, kind, model, envelope, value, jcs, signed_on, department, sigs, witnesses"
+_INSERT = f"INSERT OR REPLACE INTO entries ({_COLUMNS}) VALUES ({', '.join('?' * 10)})"  # noqa: S608 - only placeholders
 
 
 class RecordCache:
@@ -213,6 +274,7 @@ class RecordCache:
 
     def _connect(self) -> sqlite3.Connection:
         if self._db is None:
+            _OPEN.add(self)
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if self.path.is_file() and self.path.stat().st_size > MAX_CACHE_BYTES:
                 _remove(self.path)
@@ -222,14 +284,17 @@ class RecordCache:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
                 db.execute("PRAGMA mmap_size=1073741824")  # lookups read pages without copies
-                db.executescript(_SCHEMA)
+                db.execute(_META)
+                db.execute(_ENTRIES)
                 row = db.execute("SELECT value FROM meta WHERE name = 'fingerprint'").fetchone()
                 current = fingerprint().hex()
                 if row is None or row[0] != current:
                     # Entries of other code can never be hit again (the fingerprint is
-                    # part of every key): drop them rather than let the file grow.
+                    # part of every key): drop them rather than let the file grow. The
+                    # table is made afresh: other code may have stored other columns.
                     with db:
-                        db.execute("DELETE FROM entries")
+                        db.execute("DROP TABLE entries")
+                        db.execute(_ENTRIES)
                         db.execute(
                             "INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (current,)
                         )
@@ -242,32 +307,48 @@ class RecordCache:
     def get_many(self, keys: Sequence[bytes]) -> dict[bytes, Entry]:
         """The entries there are for ``keys``."""
         found: dict[bytes, Entry] = {}
+        for key, kind, model, envelope, *rest in self._select(_COLUMNS, keys):
+            found[key] = Entry(kind, model, bool(envelope), *rest)
+        self.hits += len(found)
+        self.misses += len(set(keys)) - len(found)
+        return found
+
+    def get_facts(self, keys: Sequence[bytes]) -> dict[bytes, Facts]:
+        """:meth:`get_many` for checking signatures: what :class:`Facts` holds,
+        without the record's data."""
+        columns = "key, kind, model, envelope, jcs, sigs, signed_on, department, witnesses"
+        make = Facts._make
+        found = {row[0]: make(row[1:]) for row in self._select(columns, keys)}
+        self.hits += len(found)
+        self.misses += len(set(keys)) - len(found)
+        return found
+
+    def _select(self, columns: str, keys: Sequence[bytes]) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
         try:
             db = self._connect()
             for start in range(0, len(keys), _BATCH):
                 batch = keys[start : start + _BATCH]
                 marks = ",".join("?" * len(batch))
-                rows = db.execute(
-                    f"SELECT key, kind, model, envelope, value, jcs FROM entries WHERE key IN ({marks})",  # noqa: S608 - only placeholders
-                    batch,
+                rows.extend(
+                    db.execute(
+                        f"SELECT {columns} FROM entries WHERE key IN ({marks})",  # noqa: S608 - only placeholders
+                        batch,
+                    )
                 )
-                for key, kind, model, envelope, value, jcs in rows:
-                    found[key] = Entry(kind, model, bool(envelope), value, jcs)
         except sqlite3.Error:  # a cache that fails is a cache that misses
-            found = {}
-        self.hits += len(found)
-        self.misses += len(set(keys)) - len(found)
-        return found
+            return []
+        return rows
 
     def put_many(self, items: Iterable[tuple[bytes, Entry]]) -> None:
         """Store entries (one transaction)."""
-        rows = [(k, e.kind, e.model, int(e.envelope), e.value, e.jcs) for k, e in items]
+        rows = [(k, e.kind, e.model, int(e.envelope), *e[3:]) for k, e in items]
         if not rows:
             return
         try:
             db = self._connect()
             with db:
-                db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?)", rows)
+                db.executemany(_INSERT, rows)
         except sqlite3.Error:  # not kept this time; loading does not fail for it
             return
         self.stored += len(rows)
@@ -278,6 +359,21 @@ class RecordCache:
             self._db = None
 
 
+_OPEN: weakref.WeakSet[RecordCache] = weakref.WeakSet()
+"""Caches that may have a connection open: closed before the process forks (a
+SQLite connection must not be used on both sides of a fork); they open again
+when next used."""
+
+
+def _close_before_fork() -> None:
+    for store in list(_OPEN):
+        store.close()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_close_before_fork)
+
+
 class _Off(RecordCache):
     """Stands for a cache that could not be opened: finds nothing, keeps nothing."""
 
@@ -285,8 +381,63 @@ class _Off(RecordCache):
         self.misses += len(keys)
         return {}
 
+    def get_facts(self, keys: Sequence[bytes]) -> dict[bytes, Facts]:
+        self.misses += len(keys)
+        return {}
+
     def put_many(self, items: Iterable[tuple[bytes, Entry]]) -> None:
         del items
+
+
+class LazyEntries:
+    """Cache entries fetched when records made from their keys alone
+    (:meth:`generator.content.Loaded.from_key`) first need them: 500 at a time,
+    in the order the records were made, since they are mostly used in order."""
+
+    def __init__(self, path: Path) -> None:
+        self._store = RecordCache(path)
+        self.keys: list[bytes] = []
+        """The keys of the records made, in order (appended by whoever makes them)."""
+        self._first: dict[bytes, int] = {}
+        self._indexed = 0
+        self._found: dict[bytes, Entry] = {}
+
+    def get(self, key: bytes, file: str, shown: str) -> Entry:
+        """The entry of ``key``; when the cache no longer has it (other code
+        dropped it), from the file ``file`` again if its bytes still have that key."""
+        entry = self._found.get(key)
+        if entry is None:
+            for i in range(self._indexed, len(self.keys)):
+                self._first.setdefault(self.keys[i], i)
+            self._indexed = len(self.keys)
+            start = self._first.get(key, len(self.keys))
+            batch = [k for k in self.keys[start : start + _BATCH] if k not in self._found]
+            self._found.update(self._store.get_many([key, *batch]))
+            entry = self._found.get(key)
+        if entry is None:
+            entry = _entry_from_file(key, file, shown)
+        return entry
+
+    def close(self) -> None:
+        self._store.close()
+
+
+def _entry_from_file(key: bytes, file: str, shown: str) -> Entry:
+    from .content import _load
+
+    try:
+        raw = _read_small(file)
+    except OSError:
+        raw = None
+    if raw is not None and file_key(raw) == key:
+        loaded, _, _ = _load(Path(file), shown, raw)
+        entry = make_entry(loaded) if loaded is not None else None
+        if entry is not None:
+            return entry
+    raise CacheDamagedError(
+        f"{shown}: the file changed while it was read and the cache no longer has "
+        "what it held before: run again"
+    )
 
 
 def open_cache(directory: Path | None = None) -> RecordCache | None:
@@ -482,19 +633,31 @@ def _load_batch(
         if loaded is None:
             out.append(("bad", None, problems, identity))
             continue
-        new = None
-        if want_entry and key:
-            new = make_entry(
-                loaded.kind, loaded.model, loaded.signed, loaded.signatures, loaded.jcs or b""
-            )
+        new = make_entry(loaded) if want_entry and key else None
         out.append(("new", key, new, loaded))
     return out
 
 
 def _read_small(path: str) -> bytes | None:
     """The file's bytes, or None when it is too large to be a record (the
-    loader then reports its size without reading it)."""
-    with open(path, "rb") as fh:
-        if os.fstat(fh.fileno()).st_size > MAX_YAML_BYTES:
+    loader then reports its size without reading it). Read as ``open(path,
+    "rb").read()`` reads it, with fewer calls to the system: a file that is
+    shorter than the first read (any record) needs no ``fstat``."""
+    fd = os.open(path, _READ_FLAGS)
+    try:
+        data = os.read(fd, _FIRST_READ)
+        if len(data) < _FIRST_READ:  # a short read of a regular file: its end
+            return data
+        size = os.fstat(fd).st_size
+        if size > MAX_YAML_BYTES:
             return None
-        return fh.read()
+        parts = [data]
+        while chunk := os.read(fd, max(size + 1 - len(data), 1 << 16)):
+            parts.append(chunk)
+        return b"".join(parts)
+    finally:
+        os.close(fd)
+
+
+_FIRST_READ = 1 << 16
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)

@@ -47,20 +47,23 @@ class Loaded:
     Made by loading the file (everything at hand), or from an entry of the
     record cache (:mod:`generator.cache`): then ``signed``, ``signatures`` and
     ``record`` are decoded when first used, and ``doc`` re-parses the file the
-    first time a message needs a line and column.
+    first time a message needs a line and column. A record made from its cache
+    key alone (:meth:`from_key`) fetches its entry the first time it is needed.
     """
 
     __slots__ = (
+        "_digest",
         "_doc",
         "_entry",
         "_file",
+        "_jcs",
         "_key",
+        "_kind",
+        "_lazy",
         "_model",
         "_record",
         "_signatures",
         "_signed",
-        "digest",
-        "jcs",
         "path",
         "prefix",
     )
@@ -69,10 +72,6 @@ class Loaded:
     """Path as shown in messages (relative to the working directory when possible)."""
     prefix: tuple[str, ...]
     """("signed",) inside an envelope, () for a bare draft."""
-    digest: str
-    """SHA-256 of the canonical JSON of ``signed``."""
-    jcs: bytes | None
-    """The canonical JSON of ``signed``, when loading computed it."""
 
     def __init__(
         self,
@@ -92,9 +91,11 @@ class Loaded:
         self._signed: dict[str, Any] | None = signed
         self._signatures = signatures
         self.prefix = prefix
-        self.digest = digest
-        self.jcs = jcs
+        self._digest: str | None = digest
+        self._jcs = jcs
         self._entry: _cache.Entry | None = None
+        self._lazy: _cache.LazyEntries | None = None
+        self._kind: str | None = None
         self._file: str | None = None
         self._key = b""
 
@@ -103,6 +104,23 @@ class Loaded:
         cls, path: str, file: str, key: bytes, entry: _cache.Entry, model: type[Record]
     ) -> Loaded:
         """A record whose file's bytes have the cache key ``key``, from its entry."""
+        self = cls.from_key(path, file, key, entry.kind, model, entry.envelope, None)
+        self._entry = entry
+        return self
+
+    @classmethod
+    def from_key(
+        cls,
+        path: str,
+        file: str,
+        key: bytes,
+        kind: str,
+        model: type[Record],
+        envelope: bool,
+        lazy: _cache.LazyEntries | None,
+    ) -> Loaded:
+        """A record whose file's bytes have the cache key ``key``, with its entry
+        to be fetched from ``lazy`` when first needed."""
         self = cls.__new__(cls)
         self.path = path
         self._doc = None
@@ -110,10 +128,12 @@ class Loaded:
         self._model = model
         self._signed = None
         self._signatures = None
-        self.prefix = ("signed",) if entry.envelope else ()
-        self.jcs = entry.jcs
-        self.digest = hashlib.sha256(entry.jcs).hexdigest()
-        self._entry = entry
+        self.prefix = ("signed",) if envelope else ()
+        self._digest = None
+        self._jcs = None
+        self._entry = None
+        self._lazy = lazy
+        self._kind = kind
         self._file = file
         self._key = key
         return self
@@ -124,7 +144,7 @@ class Loaded:
     @property
     def cached(self) -> bool:
         """True when this record was made from a cache entry rather than by parsing."""
-        return self._entry is not None
+        return self._kind is not None
 
     @property
     def model(self) -> type[Record]:
@@ -134,24 +154,45 @@ class Loaded:
     @property
     def kind(self) -> str:
         """The record's ``_type``."""
-        if self._entry is not None:
-            return self._entry.kind
+        if self._kind is not None:
+            return self._kind
         return str(self.signed.get("_type", ""))
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the canonical JSON of ``signed``."""
+        if self._digest is None:
+            self._digest = hashlib.sha256(self._cache_entry().jcs).hexdigest()
+        return self._digest
+
+    @property
+    def jcs(self) -> bytes | None:
+        """The canonical JSON of ``signed``, when loading computed it."""
+        if self._jcs is None and self._kind is not None:
+            self._jcs = self._cache_entry().jcs
+        return self._jcs
+
+    def _cache_entry(self) -> _cache.Entry:
+        """The cache entry this record was made from, fetched when it has not been."""
+        if self._entry is None:
+            assert self._lazy is not None
+            assert self._file is not None
+            self._entry = self._lazy.get(self._key, self._file, self.path)
+            self._lazy = None
+        return self._entry
 
     @property
     def signed(self) -> dict[str, Any]:
         """The record's data exactly as written."""
         if self._signed is None:
-            assert self._entry is not None
-            self._signed, self._signatures = self._entry.decode()
+            self._signed, self._signatures = self._cache_entry().decode()
         return self._signed
 
     @property
     def signatures(self) -> list[Any] | None:
         """None for an unsigned draft."""
         if self._signed is None:
-            assert self._entry is not None
-            self._signed, self._signatures = self._entry.decode()
+            self._signed, self._signatures = self._cache_entry().decode()
         return self._signatures
 
     @property
@@ -203,7 +244,7 @@ class Loaded:
 
     def release(self) -> None:
         """Forget what was decoded from the cache (it is decoded again when needed)."""
-        if self._entry is not None:
+        if self._kind is not None:
             self._signed = self._signatures = None
             self._record = None
             self._doc = None
@@ -379,11 +420,22 @@ def _yaml_files_under(root: Path) -> list[tuple[str, str]]:
 
 
 def _walk(directory: str, parts: tuple[str, ...], found: list[tuple[tuple[str, ...], str]]) -> None:
+    dirs, files = _scan(directory)
+    for name, path in dirs:
+        _walk(path, (*parts, name), found)
+    found.extend(((*parts, name), path) for name, path in files)
+
+
+def _scan(directory: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(name, path) of the directories (links to directories not followed) and
+    of the ``*.yaml`` files in ``directory``."""
     try:
         with os.scandir(directory) as it:
             entries = list(it)
     except (PermissionError, FileNotFoundError, NotADirectoryError):
-        return
+        return [], []
+    dirs: list[tuple[str, str]] = []
+    files: list[tuple[str, str]] = []
     for entry in entries:
         name = entry.name
         try:
@@ -391,14 +443,82 @@ def _walk(directory: str, parts: tuple[str, ...], found: list[tuple[tuple[str, .
         except OSError:
             is_dir = False
         if is_dir:
-            _walk(entry.path, (*parts, name), found)
+            dirs.append((name, entry.path))
         if name.endswith(".yaml"):
             try:
                 is_file = entry.is_file()
             except OSError:
                 is_file = False
             if is_file:
-                found.append(((*parts, name), entry.path))
+                files.append((name, entry.path))
+    return dirs, files
+
+
+Unit = tuple[tuple[str, ...], str, bool]
+"""A piece of a walk: (path parts under the root, path, True for a directory to
+walk whole or False for one file)."""
+
+
+def _walk_units(root: Path, enough: int = 4096) -> list[Unit]:
+    """The walk of :func:`_yaml_files_under` cut into pieces that processes can
+    share: the files of the top levels, and the directories of the first level
+    that has ``enough`` of them (or none below), in path order. The files of
+    the pieces, each piece walked and sorted (:func:`_unit_files`), follow one
+    another in the order of :func:`_yaml_files_under`: no piece's path is a
+    prefix of another's."""
+    listed: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {}
+    level = [str(root)]
+    while level and len(level) < enough:
+        below: list[str] = []
+        for directory in level:
+            listed[directory] = _scan(directory)
+            below.extend(path for _, path in listed[directory][0])
+        level = below
+    if not listed:
+        return [((), str(root), True)]
+    units: list[Unit] = []
+    _emit(str(root), (), listed, units)
+    return units
+
+
+def _emit(
+    directory: str,
+    parts: tuple[str, ...],
+    listed: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]],
+    units: list[Unit],
+) -> None:
+    """The units under a listed directory, in path order (names sorted in each
+    directory: a name is never both a directory and a file)."""
+    dirs, files = listed[directory]
+    items = [(name, path, True) for name, path in dirs]
+    items.extend((name, path, False) for name, path in files)
+    items.sort()
+    for name, path, is_dir in items:
+        if is_dir and path in listed:
+            _emit(path, (*parts, name), listed, units)
+        else:
+            units.append(((*parts, name), path, is_dir))
+
+
+def _unit_files(units: Sequence[Unit]) -> list[tuple[str, str]]:
+    """The ``*.yaml`` files of ``units``, as :func:`_yaml_files_under` gives them."""
+    out: list[tuple[str, str]] = []
+    for parts, path, is_dir in units:
+        if not is_dir:
+            out.append((path, os.sep.join(parts)))
+            continue
+        dirs, files = _scan(path)
+        prefix = os.sep.join(parts) + os.sep if parts else ""
+        if not dirs:  # most often: a directory of record versions
+            files.sort()
+            out.extend((file, prefix + name) for name, file in files)
+            continue
+        found: list[tuple[tuple[str, ...], str]] = [((name,), file) for name, file in files]
+        for name, sub in dirs:
+            _walk(sub, (name,), found)
+        found.sort(key=lambda item: item[0])
+        out.extend((file, prefix + os.sep.join(sub)) for sub, file in found)
+    return out
 
 
 def _shown_paths(root: Path, files: Sequence[tuple[str, str]]) -> list[str]:
@@ -430,14 +550,9 @@ def load_content(
     loaded before with no problems are taken from the record cache
     (:mod:`generator.cache`) instead of being parsed again. Many files are
     loaded by worker processes."""
-    config_root = config_root if config_root is not None else content_root.parent / "site_config"
-    content = Content(content_root, config_root)
+    content = _begin(content_root, config_root)
     if not content_root.is_dir():
-        content.problems.append(
-            Problem(display_path(content_root), 0, 0, "", "content directory not found")
-        )
         return content
-    _load_config(content)
     under = _yaml_files_under(content_root)
     files = [path for path, _ in under]
     shown = _shown_paths(content_root, under)
@@ -456,6 +571,20 @@ def load_content(
     finally:
         if store is not None:
             store.close()
+    return content
+
+
+def _begin(content_root: Path, config_root: Path | None) -> Content:
+    """What :func:`load_content` has before it reads ``content/``: ``site_config/``
+    read, or the problem that ``content/`` is not a directory."""
+    config_root = config_root if config_root is not None else content_root.parent / "site_config"
+    content = Content(content_root, config_root)
+    if not content_root.is_dir():
+        content.problems.append(
+            Problem(display_path(content_root), 0, 0, "", "content directory not found")
+        )
+        return content
+    _load_config(content)
     return content
 
 

@@ -26,18 +26,26 @@ The rules:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .canonical import record_digest
 from .models import KeyEntry, KeyRegistry, Record, Root, with_witnesses
-from .signing import SignatureEntry, keyid_of, parse_signatures, signing_input, verify_bytes
+from .signing import (
+    SignatureEntry,
+    keyid_of,
+    parse_signatures,
+    public_key_bytes,
+    signing_input,
+    verify_bytes,
+    verify_raw,
+)
 
 Status = Literal["pass", "fail", "not checked"]
 
 
-@dataclass
+@dataclass(slots=True)
 class Check:
     """One numbered check of a verification report."""
 
@@ -346,68 +354,149 @@ def _key_problem(key: KeyEntry, kind: str, when: str) -> tuple[str | None, str |
     return None, None
 
 
-def verify_record(doc: SignedDoc, registry: KeyRegistry) -> Check:
-    """Check one record's signatures against the key registry."""
+Outcome = tuple[Status, str, list[str], list[str]]
+"""A record check without its subject: (status, reason, signers, warnings)."""
+
+
+class KeyIndex:
+    """A key registry made ready for checking many records: its keys by public
+    key and by keyid, each public key decoded, and what its rules make of each
+    case met (:meth:`verdict`)."""
+
+    def __init__(self, registry: KeyRegistry) -> None:
+        self.registry = registry
+        self.keys: dict[str, KeyEntry] = {k.public: k for k in registry.keys}
+        self.by_keyid = {keyid_of(p): p for p in self.keys}
+        self.raw = {p: public_key_bytes(p) for p in self.keys}
+        self._verdicts: dict[tuple[Any, ...], Outcome] = {}
+
+    def verdict(
+        self,
+        kind: str,
+        when: str,
+        department: str | None,
+        witnesses: int,
+        good: dict[str, SignatureEntry],
+        signatures: int,
+    ) -> Outcome:
+        """What the signatures that verified (``good``: the first entry of each
+        key, in order; ``signatures`` entries in all) make of a record of
+        ``kind`` dated ``when`` of ``department`` that requires ``witnesses``
+        witness keys itself: the rules of validity and who must sign. It depends
+        on nothing else, so it is worked out once for each such case (the
+        outcome's lists are shared: copy them to change them)."""
+        signers = tuple((p, e.index) for p, e in good.items())
+        case = (kind, when, department, witnesses, signers, signatures)
+        found = self._verdicts.get(case)
+        if found is None:
+            found = self._verdict(kind, when, department, witnesses, good, signatures)
+            if len(self._verdicts) < 10_000:
+                self._verdicts[case] = found
+        return found
+
+    def _verdict(
+        self,
+        kind: str,
+        when: str,
+        dept: str | None,
+        witnesses: int,
+        good: dict[str, SignatureEntry],
+        signatures: int,
+    ) -> Outcome:
+        counting: list[KeyEntry] = []
+        warnings: list[str] = []
+        for public, entry in good.items():
+            key = self.keys[public]
+            why, warn = _key_problem(key, kind, when)
+            if why is not None:
+                return "fail", f"signatures[{entry.index}]: {why}", [], []
+            if warn:
+                warnings.append(warn)
+            counting.append(key)
+        for req in with_witnesses(self.registry.requirements_for(kind), witnesses):
+            if req.signer == "department":
+                have = [k for k in counting if k.role == "department" and k.department == dept]
+                who = f"keys of department {dept!r}"
+            else:
+                have = [k for k in counting if k.role == "witness"]
+                who = "witness keys"
+            if len(have) < req.count:
+                dupes = signatures - len(good)
+                extra = f"; {dupes} duplicate signature(s) by one key count once" if dupes else ""
+                return (
+                    "fail",
+                    f"needs {req.count} signature(s) by {who}, got {len(have)}{extra}",
+                    [k.label for k in counting],
+                    [],
+                )
+        labels = [k.label for k in counting]
+        return "pass", f"signed by {', '.join(labels)} (record dated {when})", labels, warnings
+
+
+def verify_record(doc: SignedDoc, registry: KeyRegistry, index: KeyIndex | None = None) -> Check:
+    """Check one record's signatures against the key registry (``index``: the
+    registry made ready, when many records are checked against it)."""
     rec = doc.record
-    kind = type(rec).KIND
     if doc.signatures is None:
-        return Check(doc.path, "fail", "not signed (an unsigned draft cannot be published)")
-    when = rec.signed_on()
-    if when is None:  # pragma: no cover - every signed kind has a date
-        return Check(
-            doc.path, "not checked", f"{kind} records carry no date to judge key validity by"
-        )
-    keys = {k.public: k for k in registry.keys}
-    good, problems, bad = _valid_signers(doc, keys)
-    if problems:
-        return Check(doc.path, "fail", problems[0])
-    if bad:
-        known = {keyid_of(p) for p in keys}
-        first = bad[0]
-        if first.keyid in known:
-            return Check(
-                doc.path,
-                "fail",
-                f"signatures[{first.index}]: does not verify: the record was changed "
-                "after it was signed, or the signature was made over other data",
-            )
-        return Check(
-            doc.path,
-            "fail",
-            f"signatures[{first.index}]: keyid {first.keyid[:16]}… is not in the key registry",
-        )
-    counting: list[KeyEntry] = []
-    warnings: list[str] = []
-    for public in good:
-        key = keys[public]
-        why, warn = _key_problem(key, kind, when)
-        if why is not None:
-            return Check(doc.path, "fail", f"signatures[{good[public].index}]: {why}")
-        if warn:
-            warnings.append(warn)
-        counting.append(key)
-    dept = rec.signing_department()
-    for req in with_witnesses(registry.requirements_for(kind), rec.required_witnesses()):
-        if req.signer == "department":
-            have = [k for k in counting if k.role == "department" and k.department == dept]
-            who = f"keys of department {dept!r}"
-        else:
-            have = [k for k in counting if k.role == "witness"]
-            who = "witness keys"
-        if len(have) < req.count:
-            sigs = len(doc.signatures)
-            dupes = sigs - len(good)
-            extra = f"; {dupes} duplicate signature(s) by one key count once" if dupes else ""
-            return Check(
-                doc.path,
-                "fail",
-                f"needs {req.count} signature(s) by {who}, got {len(have)}{extra}",
-                [k.label for k in counting],
-            )
-    labels = [k.label for k in counting]
-    return Check(
-        doc.path, "pass", f"signed by {', '.join(labels)} (record dated {when})", labels, warnings
+        message = b""
+    else:
+        message = doc.message if doc.message is not None else signing_input(doc.signed)
+    status, reason, signers, warnings = check_signatures(
+        type(rec).KIND,
+        rec.signed_on,
+        rec.signing_department,
+        doc.signatures,
+        message,
+        index if index is not None else KeyIndex(registry),
+        rec.required_witnesses,
     )
+    return Check(doc.path, status, reason, list(signers), list(warnings))
+
+
+def check_signatures(
+    kind: str,
+    signed_on: Callable[[], str | None] | str | None,
+    department: Callable[[], str | None] | str | None,
+    signatures: list[Any] | None,
+    message: bytes,
+    index: KeyIndex,
+    witnesses: Callable[[], int] | int,
+) -> Outcome:
+    """:func:`verify_record` from what it depends on: the record's kind
+    (``KIND``), its date, department and the witnesses it requires itself
+    (``signed_on()``, ``signing_department()`` and ``required_witnesses()``,
+    or what they return), its signatures as written and the bytes they cover.
+    Every signature is verified, every time."""
+    if signatures is None:
+        return "fail", "not signed (an unsigned draft cannot be published)", [], []
+    when = signed_on() if callable(signed_on) else signed_on
+    if when is None:  # pragma: no cover - every signed kind has a date
+        return "not checked", f"{kind} records carry no date to judge key validity by", [], []
+    entries, problems = parse_signatures(signatures)
+    if problems:
+        return "fail", problems[0], [], []
+    good: dict[str, SignatureEntry] = {}
+    for entry in entries:
+        public = index.by_keyid.get(entry.keyid)
+        if public is None:
+            return (
+                "fail",
+                f"signatures[{entry.index}]: keyid {entry.keyid[:16]}… is not in the key registry",
+                [],
+                [],
+            )
+        if not verify_raw(index.raw[public], message, entry.sig):
+            return (
+                "fail",
+                f"signatures[{entry.index}]: does not verify: the record was changed "
+                "after it was signed, or the signature was made over other data",
+                [],
+                [],
+            )
+        good.setdefault(public, entry)
+    dept = department() if callable(department) else department
+    needed = witnesses() if callable(witnesses) else witnesses
+    return index.verdict(kind, when, dept, needed, good, len(signatures))
 
 
 def number(checks: Sequence[Check]) -> list[Check]:

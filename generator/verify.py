@@ -8,17 +8,34 @@ so the CLI stays thin and the JSON form is stable (docs/verify-json.md).
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from . import cache as _cache
-from .content import Content, Loaded
-from .models import KeyRegistry, Record, Root
+from .content import (
+    Content,
+    Loaded,
+    Unit,
+    _begin,
+    _load,
+    _shown_paths,
+    _unit_files,
+    _walk_units,
+    _yaml_files_under,
+)
+from .models import RECORD_KINDS, KeyRegistry, Record, Root
+from .signing import pae, payload_type
 from .trust import (
     Check,
+    KeyIndex,
+    Outcome,
     SignedDoc,
     Status,
+    check_signatures,
     number,
     verify_key_registry,
     verify_record,
@@ -80,6 +97,19 @@ class VerifyReport:
 
 def verify_content(content: Content, now: str, pinned_sha256: str | None = None) -> VerifyReport:
     """Verify the root chain, the key registry and every record's signatures."""
+    return _report(content, now, pinned_sha256, None, [])
+
+
+def _report(
+    content: Content,
+    now: str,
+    pinned_sha256: str | None,
+    checked_against: KeyRegistry | None,
+    made: Sequence[Check | None],
+) -> VerifyReport:
+    """:func:`verify_content`, given the records' checks made against
+    ``checked_against`` (one per record, None where not made): used when that
+    is the registry the content's roots trust, else all are made again."""
     checks: list[Check] = []
     by_file: dict[str, int] = {}
     for problem in content.problems:
@@ -92,9 +122,16 @@ def verify_content(content: Content, now: str, pinned_sha256: str | None = None)
                 f"not verified: the file has {count} problem(s) of its own; run `gongkai validate` to see them",
             )
         )
-    roots = [_doc(r) for r in content.records if issubclass(r.model, Root)]
-    registries = [_doc(r) for r in content.records if issubclass(r.model, KeyRegistry)]
-    others = [r for r in content.records if not issubclass(r.model, Root | KeyRegistry)]
+    roots: list[SignedDoc] = []
+    registries: list[SignedDoc] = []
+    others: list[Loaded] = []
+    for loaded in content.records:
+        if issubclass(loaded.model, Root):
+            roots.append(_doc(loaded))
+        elif issubclass(loaded.model, KeyRegistry):
+            registries.append(_doc(loaded))
+        else:
+            others.append(loaded)
     root, root_checks = verify_root_chain(roots, now, pinned_sha256)
     checks.extend(root_checks)
     first_root = min(roots, key=lambda d: d.record.version).digest if roots else None
@@ -113,6 +150,13 @@ def verify_content(content: Content, now: str, pinned_sha256: str | None = None)
             Check(loaded.path, "not checked", "no trusted key registry to check signatures against")
             for loaded in others
         )
+    elif checked_against is not None and checked_against == registry:
+        index = KeyIndex(registry)
+        for loaded, check in zip(content.records, made, strict=True):
+            if check is not None:
+                checks.append(check)
+            elif not issubclass(loaded.model, Root | KeyRegistry):  # not made in a worker
+                checks.append(verify_record(_doc(loaded), registry, index))
     else:
         checks.extend(_verify_records(others, registry))
     counts = Counter(c.status for c in checks)
@@ -123,6 +167,198 @@ def verify_content(content: Content, now: str, pinned_sha256: str | None = None)
         "warnings": sum(len(c.warnings) for c in checks),
     }
     return VerifyReport(number(checks), first_root, now, summary)
+
+
+def verify_tree(
+    content_root: Path, config_root: Path | None, now: str, pinned_sha256: str | None = None
+) -> tuple[Content, VerifyReport]:
+    """``verify_content(load_content(content_root, config_root), ...)`` in one
+    pass over the files, with the content it loaded: what ``gongkai verify`` runs.
+
+    The roots and key registries of ``content/root/`` and ``content/keys/`` are
+    read first and give the registry to check records against. Then each file
+    is read, found in the record cache (or parsed) and its signatures checked,
+    by forked workers on every core for large trees, each listing its own share
+    of the directories. A cached record's signatures are checked from what the
+    cache keeps for that (:class:`generator.cache.Facts`) without decoding the
+    record or validating its model; its :class:`Loaded` fetches its entry when
+    first used. Every signature is verified on every run. The report is made
+    as :func:`verify_content` makes it; the checks made while loading are used
+    only if the registry trusted over all the content is the same one (else
+    every record is checked again), so it is the same report in every case."""
+    content = _begin(content_root, config_root)
+    if not content_root.is_dir():
+        return content, verify_content(content, now, pinned_sha256)
+    store = _cache.open_cache()
+    index: KeyIndex | None = None
+    made: list[Check | None] = []
+    try:
+        index = _first_trust(content_root, store, now, pinned_sha256)
+        units = _walk_units(content_root)
+        parallel = len(units) >= _cache.PARALLEL_MIN and _cache.can_fork()
+        job = _load_and_check(units, content_root, store, index, local=not parallel)
+        if parallel:
+            chunk = max(64, min(500, len(units) // (8 * _cache.workers()) + 1))
+            parts = _cache.fork_map(job, len(units), chunk)
+        else:
+            parts = iter([job(0, len(units))])
+        lazy = _cache.LazyEntries(store.path) if store is not None else None
+        fresh: list[tuple[bytes, _cache.Entry]] = []
+        for part in parts:
+            for result in part:
+                _take(content, result, lazy, fresh, made)
+        if store is not None:
+            store.put_many(fresh)
+    finally:
+        if store is not None:
+            store.close()
+    registry = index.registry if index is not None else None
+    return content, _report(content, now, pinned_sha256, registry, made)
+
+
+def _first_trust(
+    content_root: Path, store: _cache.RecordCache | None, now: str, pinned_sha256: str | None
+) -> KeyIndex | None:
+    """The key registry trusted by the roots and key registries found where
+    they belong, under ``content/root/`` and ``content/keys/``."""
+    under = [
+        (path, os.path.join(folder, sub))
+        for folder in ("root", "keys")
+        for path, sub in _yaml_files_under(content_root / folder)
+    ]
+    under.sort(key=lambda item: item[1].split(os.sep))
+    files = [path for path, _ in under]
+    loaded = [
+        r for r, _, _ in _cache.load_files(files, _shown_paths(content_root, under), store) if r
+    ]
+    root, _ = verify_root_chain(
+        [_doc(r) for r in loaded if issubclass(r.model, Root)], now, pinned_sha256
+    )
+    if root is None:
+        return None
+    registries = [_doc(r) for r in loaded if issubclass(r.model, KeyRegistry)]
+    registry, _ = verify_key_registry(registries, root)
+    return KeyIndex(registry) if registry is not None else None
+
+
+def _load_and_check(
+    units: Sequence[Unit],
+    content_root: Path,
+    store: _cache.RecordCache | None,
+    index: KeyIndex | None,
+    *,
+    local: bool,
+) -> Callable[[int, int], list[tuple[Any, ...]]]:
+    """The job of reading ``units[start:stop]`` and checking their records'
+    signatures against ``index``. Each file gives ``("hit", shown, path, key,
+    kind, envelope, outcome)`` from the cache; ``("new", shown, path, key,
+    entry, outcome)`` parsed; ``("loaded", shown, path, key, entry or None,
+    loaded, outcome)`` parsed in this process (``local``); ``("redo", shown,
+    path)`` parsed but not to be sent; ``("bad", shown, path, problems,
+    identity)``. The outcome is None for roots and key registries, or without
+    ``index``."""
+    names = {kind: _cache.model_name(model) for kind, model in RECORD_KINDS.items()}
+    checked = {  # the KIND of each model whose records are checked here
+        kind: model.KIND
+        for kind, model in RECORD_KINDS.items()
+        if not issubclass(model, Root | KeyRegistry)
+    }
+    types: dict[str, str] = {}
+    kinds = {kind: kind for kind in RECORD_KINDS}  # one object each: sent once a part
+    want_keys = store is not None or not local
+
+    def message(kind: str, jcs: bytes) -> bytes:
+        found = types.get(kind)
+        if found is None:
+            found = types[kind] = payload_type(kind)
+        return pae(found, jcs)
+
+    def job(start: int, stop: int) -> list[tuple[Any, ...]]:
+        files = _unit_files(units[start:stop])
+        shown = _shown_paths(content_root, files)
+        raws = [_cache._read_small(path) for path, _ in files]
+        keys = [_cache.file_key(raw) if raw is not None and want_keys else b"" for raw in raws]
+        facts = store.get_facts([k for k in keys if k]) if store is not None else {}
+        out: list[tuple[Any, ...]] = []
+        for (path, _), name, raw, key in zip(files, shown, raws, keys, strict=True):
+            fact = facts.get(key) if key else None
+            if fact is not None and names.get(fact.kind) == fact.model:
+                outcome = None
+                if index is not None and fact.kind in checked:
+                    outcome = check_signatures(
+                        checked[fact.kind],
+                        fact.signed_on,
+                        fact.department,
+                        fact.signatures(),
+                        message(fact.kind, fact.jcs),
+                        index,
+                        fact.witnesses,
+                    )
+                subject = path if name == path else name  # the same object is sent once
+                out.append(("hit", subject, path, key, kinds[fact.kind], fact.envelope, outcome))
+                continue
+            loaded, problems, identity = _load(Path(path), name, raw)
+            if loaded is None:
+                out.append(("bad", name, path, problems, identity))
+                continue
+            outcome = None
+            if index is not None and not issubclass(loaded.model, Root | KeyRegistry):
+                check = verify_record(_doc(loaded), index.registry, index)
+                outcome = (check.status, check.reason, check.signers, check.warnings)
+            entry = _cache.make_entry(loaded) if key else None
+            if local:
+                out.append(("loaded", name, path, key, entry, loaded, outcome))
+            elif entry is None:  # cannot be sent: loaded again by the parent
+                out.append(("redo", name, path))
+            else:
+                out.append(("new", name, path, key, entry, outcome))
+        return out
+
+    return job
+
+
+def _take(
+    content: Content,
+    result: tuple[Any, ...],
+    lazy: _cache.LazyEntries | None,
+    fresh: list[tuple[bytes, _cache.Entry]],
+    checks: list[Check | None],
+) -> None:
+    """Add what the job gave for one file to ``content``, as loading does."""
+    content.files_seen += 1
+    tag, name, path = result[:3]
+    outcome: Outcome | None = None
+    loaded: Loaded | None
+    if tag == "hit":
+        _, _, _, key, kind, envelope, outcome = result
+        assert lazy is not None
+        lazy.keys.append(key)
+        loaded = Loaded.from_key(name, path, key, kind, RECORD_KINDS[kind], envelope, lazy)
+    elif tag == "new":
+        _, _, _, key, entry, outcome = result
+        fresh.append((key, entry))
+        loaded = Loaded.from_cache(name, path, key, entry, RECORD_KINDS[entry.kind])
+    elif tag == "loaded":
+        _, _, _, key, entry, loaded, outcome = result
+        if entry is not None:
+            fresh.append((key, entry))
+    else:
+        if tag == "redo":
+            loaded, problems, identity = _load(Path(path), name)
+        else:
+            _, _, _, problems, identity = result
+            loaded = None
+        content.problems.extend(problems)
+        if loaded is None:
+            if identity is not None:
+                content.broken.add(identity)
+            return
+    content.records.append(loaded)
+    if outcome is None:
+        checks.append(None)
+    else:  # made here, while the workers go on
+        status, reason, signers, warnings = outcome
+        checks.append(Check(name, status, reason, list(signers), list(warnings)))
 
 
 STATUS_LABEL = {"pass": "通过 pass", "fail": "失败 FAIL", "not checked": "未检查 not checked"}
