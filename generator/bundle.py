@@ -180,7 +180,7 @@ def build_bundle(content: Content, loaded: Loaded) -> dict[str, Any]:
     registry = next(
         r
         for r in content.records
-        if isinstance(r.record, InspectorRegistry) and r.record.ref == rec.inspector_registry
+        if issubclass(r.model, InspectorRegistry) and r.record.ref == rec.inspector_registry
     )
     assert isinstance(registry.record, InspectorRegistry)
     units = {task.lead, *task.participants}
@@ -209,12 +209,12 @@ def build_bundle(content: Content, loaded: Loaded) -> dict[str, Any]:
                 else max((s.ticket for s in drawn.selected if s.ticket), default=None),
             }
         )
-    voids = [r for r in content.records if isinstance(r.record, Void) and r.record.draw == rec.ref]
+    voids = [v for _, v in content.each(Void) if v.draw == rec.ref]
     roots = sorted(
-        (r for r in content.records if isinstance(r.record, Root)), key=lambda r: r.record.version
+        (r for r in content.records if issubclass(r.model, Root)), key=lambda r: r.record.version
     )
     keys = sorted(
-        (r for r in content.records if isinstance(r.record, KeyRegistry)),
+        (r for r in content.records if issubclass(r.model, KeyRegistry)),
         key=lambda r: r.record.version,
     )
     signed = loaded.signed
@@ -233,7 +233,7 @@ def build_bundle(content: Content, loaded: Loaded) -> dict[str, Any]:
         "teams": signed.get("teams", []),
         "assignments": signed.get("assignments", []),
         "commitments": signed.get("commitments", []),
-        "voided_by": voids[0].record.ref if voids else None,
+        "voided_by": voids[0].ref if voids else None,
         "record": _envelope(loaded),
         "plan": _envelope(plan_loaded),
         "items": [_envelope(item) for item in task_items(content, task)],

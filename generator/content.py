@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -257,6 +257,9 @@ class Loaded:
         return Problem(self.path, line, col, field_path, message)
 
 
+R = TypeVar("R", bound=Record)
+
+
 @dataclass
 class Content:
     """Everything under ``content/`` and ``site_config/`` that could be read."""
@@ -273,7 +276,16 @@ class Content:
     to them are not reported again."""
 
     def of_kind(self, kind: type[Record]) -> list[Loaded]:
-        return [r for r in self.records if isinstance(r.record, kind)]
+        """The records of ``kind``, chosen by model without validating any other record."""
+        return [r for r in self.records if issubclass(r.model, kind)]
+
+    def each(self, kind: type[R]) -> Iterator[tuple[Loaded, R]]:
+        """(loaded, record) for every record of ``kind``; only those records are validated."""
+        for r in self.records:
+            if issubclass(r.model, kind):
+                rec = r.record
+                assert isinstance(rec, kind)
+                yield r, rec
 
 
 def display_path(path: Path) -> str:

@@ -435,7 +435,7 @@ def verify_draw(
     drawn = 0
     if draw_ids or not sources:
         content = _content(content_dir, config_dir)
-        draws = [r for r in content.records if isinstance(r.record, Draw)]
+        draws = [r for r in content.records if issubclass(r.model, Draw)]
         if draw_ids:
             draws = [r for r in draws if r.record.id in draw_ids]
             missing = set(draw_ids) - {r.record.id for r in draws}

@@ -51,7 +51,7 @@ BEIJING = dt.timezone(dt.timedelta(hours=8))
 def _index(content: Content, cls: type[Any]) -> dict[str, dict[int, Loaded]]:
     out: dict[str, dict[int, Loaded]] = defaultdict(dict)
     for r in content.records:
-        if isinstance(r.record, cls):
+        if issubclass(r.model, cls):
             out[r.record.id][r.record.version] = r
     return out
 
@@ -105,16 +105,14 @@ def history_for(
     content: Content, plan: Plan, task: Task, before: str, exclude_draw: str | None
 ) -> History:
     """Earlier draws of the plan's year (not voided) and results, for the exclusion rules."""
-    voided = {v.record.draw for v in content.records if isinstance(v.record, Void)}
+    voided = {v.draw for _, v in content.each(Void)}
     plans = _index(content, Plan)
     drawn: Counter[str] = Counter()
     other: dict[str, set[str]] = defaultdict(set)
     items = {ref.partition("@")[0] for ref in task.items}
-    for r in content.records:
-        rec = r.record
+    for _, rec in content.each(Draw):
         if (
-            not isinstance(rec, Draw)
-            or rec.ref in voided
+            rec.ref in voided
             or rec.id == exclude_draw
             or dt.datetime.fromisoformat(rec.drawn_at) >= dt.datetime.fromisoformat(before)
         ):
@@ -143,11 +141,10 @@ def history_for(
     dirty: dict[str, set[int]] = defaultdict(set)
     from .models import Result
 
-    for r in content.records:
-        if isinstance(r.record, Result):
-            for e in r.record.entries:
-                year = int(e.completed_on[:4])
-                (clean if e.result in _clean_codes() else dirty)[e.target].add(year)
+    for _, result in content.each(Result):
+        for e in result.entries:
+            year = int(e.completed_on[:4])
+            (clean if e.result in _clean_codes() else dirty)[e.target].add(year)
     clean_years = {t: frozenset(y - dirty.get(t, set())) for t, y in clean.items()}
     return History(dict(drawn), {t: frozenset(v) for t, v in other.items()}, clean_years)
 
@@ -473,12 +470,8 @@ def record_data(draw_id: str, header: Mapping[str, Any], outcome: Outcome) -> di
 
 def next_draw_id(content: Content, task_id: str) -> str:
     """``<task>-D<n>``: refuses a second draw unless every earlier one was voided."""
-    voided = {
-        v.record.draw.partition("@")[0] for v in content.records if isinstance(v.record, Void)
-    }
-    draws = [
-        r.record for r in content.records if isinstance(r.record, Draw) and r.record.task == task_id
-    ]
+    voided = {v.draw.partition("@")[0] for _, v in content.each(Void)}
+    draws = [d for _, d in content.each(Draw) if d.task == task_id]
     live = [d.id for d in draws if d.id not in voided]
     if live:
         raise DrawError(

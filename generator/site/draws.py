@@ -109,7 +109,7 @@ def draw_entries(data: SiteData) -> list[DrawEntry]:
     if cached is not None:
         return cached
     content = data.report.content
-    voids = {v.record.draw: v.record.ref for v in content.records if isinstance(v.record, Void)}
+    voids = {v.draw: v.ref for _, v in content.each(Void)}
     names_by_registry: dict[str, dict[str, str]] = {}
     entries = []
     for r in content.records:
