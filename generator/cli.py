@@ -296,6 +296,7 @@ def _register_subcommands() -> None:
     from .draw_cli import draw, verify_draw
     from .importer import import_group
     from .keys_cli import keys_group, sign
+    from .log_cli import log_group
 
     main.add_command(import_group)
     main.add_command(keys_group)
@@ -303,6 +304,7 @@ def _register_subcommands() -> None:
     main.add_command(beacon_group)
     main.add_command(draw)
     main.add_command(verify_draw)
+    main.add_command(log_group)
 
 
 _register_subcommands()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,10 @@ from .canonical import record_digest
 from .content import load_record_file
 from .envelope import existing_signatures, with_signatures
 from .keyfile import PrivateKey, key_document, make_key, read_key_file
+from .logfiles import append, log_directory
 from .models import SIGNED_KINDS, Draw, KeyRegistry, Root, Void
 from .signing import encode_signature, sign_bytes, signing_input
+from .tlog import Published
 from .yamlsafe import parse_yaml
 from .yamlwrite import dump_yaml
 
@@ -42,8 +45,15 @@ WITNESSES = [
     ("witness-npc", "示例县人大代表见证密钥（示例）", "人大代表"),
     ("witness-media", "示例日报社见证密钥（示例）", "新闻媒体"),
 ]
+LOG_KEY = ("log-1", "示例县透明日志签名密钥（示例）")
+LOG_ORIGIN = "sjx.gongkai.example/log"
+"""The demo log's name: the first line of its checkpoints and their key name."""
 OLD_SCJGJ = "scjgj-2021"
 """A key the market regulator used until mid-2022: superseded, still valid for what it signed."""
+
+
+DEMO_LOG_CHECKED_ON = "2024-01-02"
+"""The day the demo log is written, as far as the root's expiry is concerned."""
 
 
 def test_seed(name: str) -> bytes:
@@ -58,6 +68,7 @@ def write_test_keys(directory: Path, departments: Sequence[tuple[str, str]]) -> 
     names += [(f"dept-{d}", f"{name}发布密钥（示例）", d) for d, name in departments]
     names += [(f"dept-{OLD_SCJGJ}", "示例县市场监督管理局旧发布密钥（示例，已更换）", "scjgj")]
     names += [(n, label, None) for n, label, _ in WITNESSES]
+    names += [(LOG_KEY[0], LOG_KEY[1], None)]
     for name, label, dept in names:
         key = make_key(test_seed(name), label, dept)
         doc = key_document(key, None, test_key=True)
@@ -83,6 +94,7 @@ def _write_signed(path: Path, data: dict[str, Any], keys: Sequence[PrivateKey]) 
 
 def root_record(keys_dir: Path) -> dict[str, Any]:
     roots = [_key(keys_dir, n) for n, _, _ in ROOT_HOLDERS]
+    log = _key(keys_dir, LOG_KEY[0])
     return {
         "_type": "root/v1", "id": "root", "version": 1, "supersedes": None,
         "name": "示例县“双随机、一公开”根信任（示例）",
@@ -90,6 +102,7 @@ def root_record(keys_dir: Path) -> dict[str, Any]:
         "keys": [{"public": k.public, "label": k.label, "holder": h} for k, (_, _, h) in zip(roots, ROOT_HOLDERS, strict=True)],
         "threshold": 2,
         "key_registry": {"keys": [k.keyid for k in roots], "threshold": 2},
+        "log": {"origin": LOG_ORIGIN, "keys": [log.public], "threshold": 1},
     }  # fmt: skip
 
 
@@ -174,7 +187,23 @@ def sign_demo(content: Path, keys_dir: Path, departments: Sequence[tuple[str, st
         keys = signing_keys_for(path, keys_dir)
         if keys and sign_file(path, keys):
             changed += 1
+    write_demo_log(content, keys_dir)
     return changed
+
+
+def demo_log_time(record: Published) -> str:
+    """The demo pretends its log existed all along: each record entered it at 09:00
+    China time on the day it states for itself."""
+    return f"{record.date}T09:00:00+08:00"
+
+
+def write_demo_log(content: Path, keys_dir: Path) -> None:
+    """Write the demo's transparency log (content/log/) afresh: every signed record,
+    by its date then its path, and a checkpoint signed with the TEST log key."""
+    directory = log_directory(content)
+    if directory.exists():
+        shutil.rmtree(directory)
+    append(content, [_key(keys_dir, LOG_KEY[0])], demo_log_time, DEMO_LOG_CHECKED_ON)
 
 
 def root_digest(content: Path) -> str:

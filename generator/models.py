@@ -142,6 +142,7 @@ PATTERN_HELP: dict[str, str] = {
     r"^(?:0\.[0-9]{64,80})?$": "a full-precision ticket such as 0.0123… (64 or more digits)",
     r"^[0-9a-f]{32}$": "32 lower-case hex digits (an MD5 digest)",
     r"^[0-9./]{1,2000}$": "decimal digits, or an RFC 3797 key string of digits, '.' and '/'",
+    r"^[!-*,-~]{1,200}$": "a log name: printable ASCII without spaces or '+', e.g. example.gov.cn/log",
 }
 """What each string pattern used by the models means, in words, for error messages."""
 
@@ -1155,6 +1156,29 @@ class RoleKeys(Strict):
     threshold: PositiveInt
 
 
+class LogRole(Strict):
+    """The keys that sign the transparency log's checkpoints (docs/transparency-log.md)."""
+
+    origin: Annotated[str, StringConstraints(pattern=r"^[!-*,-~]{1,200}$")]
+    """The log's name: the first line of its checkpoints and the key name of their
+    signatures (C2SP tlog-checkpoint), e.g. ``example.gov.cn/gongkai-log``."""
+    keys: list[PublicKeyHex] = Field(min_length=1)
+    """Ed25519 public keys that sign checkpoints."""
+    threshold: PositiveInt
+    """How many distinct log keys must sign a checkpoint."""
+
+    @model_validator(mode="after")
+    def _rules(self) -> LogRole:
+        if len(set(self.keys)) != len(self.keys):
+            raise ValueError("keys: the same public key is listed twice (expected distinct keys)")
+        if self.threshold > len(self.keys):
+            raise ValueError(
+                f"threshold: more signatures required than there are keys "
+                f"(got {self.threshold}, expected at most {len(self.keys)})"
+            )
+        return self
+
+
 class Root(Record):
     """The root of trust (根信任): the root keys and who may sign the key registry.
 
@@ -1171,6 +1195,8 @@ class Root(Record):
     """How many distinct root keys must sign a root version."""
     key_registry: RoleKeys
     """The root keys that sign the key registry (content/keys/)."""
+    log: LogRole | None = None
+    """The transparency log's checkpoint keys (content/log/); none: no log yet."""
 
     @model_validator(mode="after")
     def _rules(self) -> Root:

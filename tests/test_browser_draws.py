@@ -48,7 +48,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-ROOT_SHA = "6815a9076c9ac0634ec0d2d33f14d548708e9000753e75ca1b99f5b260369eec"
+ROOT_SHA = "23abf597fb89262c92b4b9987159a35d1757aad9eadded17584974de2fffb884"
 TASKS = [f"SJX-2023-00{n}" for n in range(1, 7)]
 JS = REPO / "site_config" / "pages" / "assets" / "js"
 NOBLE_INDEX_SHA256 = "a4f631d1876b5d9e43a86cd71194ca27b5e1451edf4ba4db9a418f40a475569a"

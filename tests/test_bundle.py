@@ -37,7 +37,7 @@ from generator.models import Draw
 from generator.schemas import render_schemas
 from tests.conftest import CONTENT, SITE_CONFIG
 
-ROOT_SHA = "6815a9076c9ac0634ec0d2d33f14d548708e9000753e75ca1b99f5b260369eec"
+ROOT_SHA = "23abf597fb89262c92b4b9987159a35d1757aad9eadded17584974de2fffb884"
 NOW = "2026-11-22T12:00:00+08:00"
 
 
