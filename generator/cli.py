@@ -297,6 +297,7 @@ def _register_subcommands() -> None:
     from .importer import import_group
     from .keys_cli import keys_group, sign
     from .log_cli import log_group
+    from .site.stats import report_command
 
     main.add_command(import_group)
     main.add_command(keys_group)
@@ -305,6 +306,7 @@ def _register_subcommands() -> None:
     main.add_command(draw)
     main.add_command(verify_draw)
     main.add_command(log_group)
+    main.add_command(report_command)
 
 
 _register_subcommands()

@@ -16,7 +16,8 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 from generator.content import load_content
 from generator.errors import InputError, Problem
-from generator.site.render import SiteData, data_files, render_pages
+from generator.site import lookup, search, stats
+from generator.site.render import Page, SiteData, data_files, render_pages
 
 _STATE: dict[str, Any] = {}
 
@@ -57,7 +58,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     data: SiteData = _STATE["data"]
     demo = bool(data.site and data.site.demo)
-    for page in render_pages(data):
+    for page in [*render_pages(data), *_feature_pages(data)]:
         existing = files.get_file_from_path(page.path)
         if existing is not None:
             files.remove(existing)
@@ -67,8 +68,26 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         files.append(
             File.generated(config, page.path, content=page.markdown(demo), inclusion=inclusion)
         )
-    for path, blob in data_files(data):
+    for path, blob in [*data_files(data), *stats.stats_files(data)]:
         files.append(
             File.generated(config, path, content=blob, inclusion=InclusionLevel.NOT_IN_NAV)
         )
     return files
+
+
+def _feature_pages(data: SiteData) -> list[Page]:
+    """企业查询, 搜索, 统计分析 and 开放数据 (generator/site/lookup.py, search.py, stats.py)."""
+    return [lookup.lookup_page(), search.search_page(), *stats.stats_pages(data)]
+
+
+def on_post_build(config: MkDocsConfig) -> None:
+    """Files too many for MkDocs to carry (the 企业查询 shards), the search summaries and
+    the Pagefind index, written straight into the built site."""
+    data: SiteData = _STATE["data"]
+    site_dir = Path(config.site_dir)
+    for path, blob in lookup.lookup_files(data):
+        out = site_dir / path
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(blob)
+    search.write_summary_pages(data, site_dir)
+    search.run_pagefind(site_dir)
