@@ -215,3 +215,18 @@ def test_report_rejects_a_bad_period(tmp_path: Path, args: list[str], message: s
     assert result.exit_code == 1
     assert message in result.output
     assert not out.exists()
+
+
+def test_open_data_lists_every_bundle_and_the_dictionary_every_schema(data: SiteData) -> None:
+    from generator.site.draws import draw_entries
+    from generator.site.opendata import dictionary_page, open_data_page
+    from tests.conftest import REPO
+
+    page = open_data_page(data).body
+    for e in draw_entries(data):
+        assert f'href="../{e.bundle_path}"' in page
+    assert 'href="dictionary/"' in page
+    dictionary = dictionary_page(REPO / "schemas").body
+    for path in (REPO / "schemas").glob("*.schema.json"):
+        assert path.name.removesuffix(".schema.json") in dictionary
+    assert "<code>uscc</code>" in dictionary or "<code>target</code>" in dictionary

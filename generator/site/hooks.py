@@ -16,7 +16,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 from generator.content import load_content
 from generator.errors import InputError, Problem
-from generator.site import lookup, search, stats
+from generator.site import lookup, opendata, search, stats
 from generator.site.render import Page, SiteData, data_files, render_pages
 
 _STATE: dict[str, Any] = {}
@@ -58,7 +58,8 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     data: SiteData = _STATE["data"]
     demo = bool(data.site and data.site.demo)
-    for page in [*render_pages(data), *_feature_pages(data)]:
+    schemas = Path(config.config_file_path).parent / "schemas"
+    for page in [*render_pages(data), *_feature_pages(data, schemas)]:
         existing = files.get_file_from_path(page.path)
         if existing is not None:
             files.remove(existing)
@@ -75,9 +76,16 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     return files
 
 
-def _feature_pages(data: SiteData) -> list[Page]:
-    """企业查询, 搜索, 统计分析 and 开放数据 (generator/site/lookup.py, search.py, stats.py)."""
-    return [lookup.lookup_page(), search.search_page(), *stats.stats_pages(data)]
+def _feature_pages(data: SiteData, schemas: Path) -> list[Page]:
+    """企业查询, 搜索, 统计分析 and 开放数据 (generator/site/lookup.py, search.py, stats.py,
+    opendata.py)."""
+    return [
+        lookup.lookup_page(),
+        search.search_page(),
+        *stats.stats_pages(data),
+        opendata.open_data_page(data),
+        opendata.dictionary_page(schemas),
+    ]
 
 
 def on_post_build(config: MkDocsConfig) -> None:
