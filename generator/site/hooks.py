@@ -16,7 +16,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 from generator.content import load_content
 from generator.errors import InputError, Problem
-from generator.site import lookup, opendata, search, stats
+from generator.site import lookup, opendata, pages, search, stats
 from generator.site.render import Page, SiteData, data_files, render_pages
 
 _STATE: dict[str, Any] = {}
@@ -89,10 +89,15 @@ def _feature_pages(data: SiteData, schemas: Path) -> list[Page]:
 
 
 def on_post_build(config: MkDocsConfig) -> None:
-    """Files too many for MkDocs to carry (the 企业查询 shards), the search summaries and
-    the Pagefind index, written straight into the built site."""
+    """The Atom feed of the latest notices (feed.xml), files too many for MkDocs to carry
+    (the 企业查询 shards), the search summaries and the Pagefind index, written straight
+    into the built site."""
     data: SiteData = _STATE["data"]
     site_dir = Path(config.site_dir)
+    base_url = (data.site.base_url if data.site else None) or config.site_url or None
+    if base_url and not base_url.endswith("/"):
+        base_url += "/"
+    (site_dir / "feed.xml").write_bytes(pages.feed_xml(data, base_url))
     for path, blob in lookup.lookup_files(data):
         out = site_dir / path
         out.parent.mkdir(parents=True, exist_ok=True)

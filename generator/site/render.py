@@ -24,7 +24,6 @@ from ..models import (
     ChecklistItem,
     Department,
     Draw,
-    Inspector,
     InspectorRegistry,
     KeyEntry,
     KeyRegistry,
@@ -33,7 +32,6 @@ from ..models import (
     ResultCodeList,
     Root,
     TargetRegistry,
-    Task,
 )
 from ..publish import public_columns, public_data, public_rows
 from ..signing import keyid_of
@@ -70,6 +68,61 @@ LABELS = {
     "signatures": "签名",
     "unsigned": "此记录尚未签名（草稿）。",
     "trust": "根信任与签名密钥",
+    # 首页, 抽查任务公告, 检查结果公告, 执法人员, feed (generator/site/pages.py)
+    "home_intro": "本平台公开“双随机、一公开”监管的全部记录：随机抽查事项清单、检查对象名录库和执法检查人员名录库、"
+    "年度抽查计划及抽查任务公告、摇号记录、检查结果公告。每一条记录都经过格式校验，并由发布部门签名。",
+    "latest": "最新公告",
+    "feed": "订阅最新公告（Atom）",
+    "year_tasks": "{year}年度抽查任务",
+    "year_draws": "{year}年度摇号记录",
+    "year_results": "{year}年度检查结果公告",
+    "overdue": "逾期事项",
+    "overdue_note": "检查结果应自检查完成之日起 20 个工作日内公示。"
+    "（暂按周一至周五计算工作日，法定节假日和调休日历接入后以其为准。）",
+    "no_overdue": "没有逾期事项。",
+    "no_result_yet": "检查期间已结束，尚未公示检查结果",
+    "no_draw": "尚未摇号",
+    "no_result": "尚未公示",
+    "withheld": "（依法不予公开）",
+    "task_notice": "{dept}{year}年度第{number}号抽查任务公告",
+    "result_notice": "{dept}{year}年度第{number}号抽查任务检查结果公告（{id}）",
+    "commitments": "摇号前的承诺",
+    "commitments_note": "以下内容在摇号之前已随计划签名发布，摇号只能按此进行：名录库快照、分层与比例、随机源及其产生时间。",
+    "registry_sha256": "名录库快照 SHA-256",
+    "plan_sha256": "计划记录 SHA-256",
+    "strata_by": "分层依据",
+    "strata": "分层与抽查比例",
+    "stratum": "分层",
+    "stratum_ratio": "比例或数量",
+    "source": "随机源",
+    "round": "信标轮次",
+    "round_at": "产生时间",
+    "place": "地点",
+    "witnesses": "须见证人签名（名）",
+    "lottery": "彩票",
+    "countdown_status": "随机数状态",
+    "arrived": "已产生",
+    "pending": "尚未产生（约 {days} 天后）",
+    "countdown": "距产生还有",
+    "draws": "摇号记录",
+    "redacted": "依法不予公开（{reason}；依据：{ground}）",
+    "late_days": "逾期 {days} 个工作日",
+    "late_count": "{n} 户逾期公示",
+    "on_time": "按时",
+    "deadline": "公示时限",
+    "deadline_text": "检查完成后 {days} 个工作日内；本公告中逾期公示 {late} 户",
+    "member": "检查人员",
+    "reserve": "递补人员",
+    "assignments": "摇号分配记录",
+    "assignments_note": "此人在已公开的摇号中被随机分配 {n} 次（含递补）。",
+    "inspectors_note": "只公开姓名、职务、工作单位、执法证号、执法资质和业务专长；性别、出生日期、手机号码不公开。",
+    "diff_title": "第 {old} 版 → 第 {new} 版",
+    "no_change": "两版之间公开字段没有变化。",
+    "kind_task": "抽查任务公告",
+    "kind_draw": "摇号记录",
+    "kind_result": "检查结果公告",
+    "item_results": "分项结果：",
+    "overdue_more": "另有 {n} 项逾期，见各检查结果公告。",
 }
 
 
@@ -85,9 +138,17 @@ KIND_LABELS = {
 }
 
 
+_MARKDOWN_CHARS = str.maketrans({c: f"&#{ord(c)};" for c in "[]`*_\\!"})
+
+
 def esc(value: object) -> str:
-    """HTML-escape any value for text and attribute context."""
-    return html.escape(str(value), quote=True)
+    """HTML-escape any value for text and attribute context.
+
+    Markdown's own syntax characters become numeric character references too, so that
+    a record string in a Markdown heading (``# …``) can never become a link such as
+    ``[x](javascript:alert(1))``, an image or emphasis; browsers show the same text.
+    """
+    return html.escape(str(value), quote=True).translate(_MARKDOWN_CHARS)
 
 
 def _table(headers: Iterable[str], rows: Iterable[Iterable[object]], cls: str = "") -> str:
@@ -121,6 +182,8 @@ class Page:
     path: str
     title: str
     body: str
+    wide: bool = False
+    """Hide the table of contents (Material's ``hide: [toc]``) to give wide tables room."""
 
     def markdown(self, demo: bool) -> str:
         banner = (
@@ -128,7 +191,8 @@ class Page:
             if demo
             else ""
         )
-        return f"# {esc(self.title)}\n\n{banner}{self.body}\n"
+        meta = "---\nhide:\n  - toc\n---\n\n" if self.wide else ""
+        return f"{meta}# {esc(self.title)}\n\n{banner}{self.body}\n"
 
 
 class SiteData:
@@ -214,6 +278,14 @@ class SiteData:
         dept = self.departments.get(dept_id)
         return dept.name if dept else dept_id
 
+    def item_name(self, ref: str) -> str:
+        """A checklist item's name with its reference, "名称（SCJG-001@1）"."""
+        item_id, _, version = ref.partition("@")
+        r = self.items.get(item_id, {}).get(int(version)) if version.isdigit() else None
+        if r is None or not isinstance(r.record, ChecklistItem):
+            return ref
+        return f"{r.record.name}（{ref}）"
+
     def code_label(self, code: str) -> str:
         if self.codes is None:
             return code
@@ -269,6 +341,9 @@ def _item_page(data: SiteData, item_id: str) -> Page:
             for q in item.form.questions
         ),
     )
+    from .pages import item_diff_html
+
+    diff = item_diff_html(versions)
     history = _table(
         ["版本", LABELS["effective_from"], LABELS["change_note"], "SHA-256"],
         (
@@ -284,6 +359,7 @@ def _item_page(data: SiteData, item_id: str) -> Page:
     body = (
         _dl(fields)
         + f"\n\n## {esc(LABELS['form'])}\n\n{form}\n\n## {esc(LABELS['versions'])}\n\n{history}\n"
+        + (f"\n\n{diff}\n" if diff else "")
         + _signature_section(data, latest)
     )
     return Page(f"checklist/{item_id}.md", f"{item.name}", body)
@@ -387,166 +463,6 @@ def _registry_page(r: Loaded) -> tuple[Page, Counter[str]]:
     return Page(f"registries/{reg.id}-v{reg.version}.md", reg.name, body), total
 
 
-def _inspectors_page(data: SiteData) -> Page:
-    parts = []
-    for r in data.inspector_registries:
-        reg = r.record
-        assert isinstance(reg, InspectorRegistry)
-        people: list[Inspector] = list(reg.inspectors)
-        parts.append(
-            f"## {esc(reg.name)}（{esc(reg.ref)}，截至 {esc(reg.as_of)}）\n\n"
-            + _table(
-                ["编号", "姓名", "职务", "工作单位", "执法证号", "执法资质", "业务专长"],
-                (
-                    [
-                        esc(p.id),
-                        esc(p.name),
-                        esc(p.title),
-                        esc(data.dept_name(p.unit)),
-                        esc(p.licence_no),
-                        esc("、".join(p.qualifications)),
-                        esc("、".join(p.expertise)),
-                    ]
-                    for p in people
-                ),
-            )
-        )
-    return Page("inspectors/index.md", LABELS["inspectors"], "\n\n".join(parts))
-
-
-def _task_section(data: SiteData, plan: Plan, task: Task) -> str:
-    lead = data.dept_name(task.lead)
-    title = f"{lead}{plan.year}年度第{task.number:03d}号抽查任务公告"
-    strata = _table(
-        ["分层", "比例或数量"],
-        (
-            [
-                esc("、".join(f"{k}={v}" for k, v in g.match.items()) or "全部"),
-                esc(g.ratio if g.ratio is not None else f"{g.count} 户"),
-            ]
-            for g in task.strata.groups
-        ),
-    )
-    rnd = task.randomness
-    source = {
-        "drand-quicknet": "drand quicknet 公共随机信标",
-        "ceremony": "现场公开掷骰",
-        "lottery": "官方彩票开奖号码",
-    }[rnd.source]
-    detail = f"第 {rnd.round} 轮" if hasattr(rnd, "round") else ""
-    fields = _dl(
-        [
-            ("任务编号", esc(task.id)),
-            ("任务名称", esc(task.title)),
-            ("抽查类型", esc(task.kind)),
-            ("牵头部门", esc(lead)),
-            ("参与部门", esc("、".join(data.dept_name(d) for d in task.participants) or "无")),
-            (
-                "抽查事项",
-                "<br>".join(
-                    _link(f"../../checklist/{ref.split('@')[0]}.md", ref) for ref in task.items
-                ),
-            ),
-            ("检查方式", esc("、".join(task.methods))),
-            (
-                "检查对象名录库",
-                esc(task.scope.registry) + f"<br><code>{esc(task.scope.registry_sha256)}</code>",
-            ),
-            (
-                "范围",
-                esc(
-                    "；".join(f"{k}：{'、'.join(v)}" for k, v in task.scope.filter.items())
-                    or "全部（不定向）"
-                ),
-            ),
-            (
-                "人员匹配方式",
-                esc(f"{task.inspectors.matching}，每组 {task.inspectors.team_size} 人"),
-            ),
-            ("检查期间", esc(f"{task.window.start} 至 {task.window.end}")),
-            ("随机源", esc(f"{source} {detail}")),
-        ]
-    )
-    from .draws import task_draw_links
-
-    draws = task_draw_links(data, task.id, "../../")
-    if draws:
-        fields = fields.removesuffix("</dl>") + f"<dt>摇号记录</dt><dd>{draws}</dd></dl>"
-    return f"## {esc(title)}\n\n{fields}\n\n{strata}"
-
-
-def _plan_page(data: SiteData, r: Loaded) -> Page:
-    plan = r.record
-    assert isinstance(plan, Plan)
-    head = _dl(
-        [
-            ("计划编号", esc(plan.ref)),
-            ("发布部门", esc(data.dept_name(plan.department))),
-            ("发布日期", esc(plan.published_on)),
-            ("SHA-256", f"<code>{esc(r.digest)}</code>"),
-        ]
-    )
-    tasks = "\n\n".join(_task_section(data, plan, t) for t in plan.tasks)
-    return Page(
-        f"plans/{plan.id}.md", plan.title, f"{head}\n\n{tasks}" + _signature_section(data, r)
-    )
-
-
-def _result_page(data: SiteData, r: Loaded) -> Page:
-    res = r.record
-    assert isinstance(res, Result)
-    rows = []
-    for e in res.entries:
-        redacted = {x.field: x for x in e.redactions}
-        name = (
-            esc(e.target_name)
-            if e.target_name is not None
-            else (f"（依法不予公开：{esc(redacted['target_name'].ground)}）")
-        )
-        items = "<br>".join(
-            f"{esc(i.item)}：{esc(data.code_label(i.result))}"
-            + (f"（{esc(i.note)}）" if i.note else "")
-            for i in e.items
-        )
-        if "note" in redacted:
-            items += f"<br>（部分内容依法不予公开：{esc(redacted['note'].reason)}，{esc(redacted['note'].ground)}）"
-        rows.append(
-            [
-                name,
-                f'<span class="gk-code">{esc(e.target)}</span>',
-                esc(e.completed_on),
-                esc(data.code_label(e.result)),
-                esc("、".join(e.disposal)),
-                items,
-            ]
-        )
-    body = (
-        _dl(
-            [
-                ("抽查计划", esc(res.plan)),
-                ("抽查任务", esc(res.task)),
-                ("检查机关", esc(data.dept_name(res.department))),
-                ("公示日期", esc(res.published_on)),
-            ]
-        )
-        + "\n\n"
-        + _table(
-            [
-                "市场主体名称",
-                "统一社会信用代码",
-                "检查完成日期",
-                "检查结果",
-                "后续处置",
-                "分项结果",
-            ],
-            rows,
-        )
-    )
-    return Page(
-        f"results/{res.id}.md", f"检查结果公告 {res.id}", body + _signature_section(data, r)
-    )
-
-
 def _trust_page(data: SiteData) -> Page:
     parts = []
     if data.root_sha256:
@@ -623,6 +539,11 @@ def _list_page(path: str, title: str, links: list[tuple[str, str]]) -> Page:
 
 def render_pages(data: SiteData) -> Iterator[Page]:
     """Every generated page of the site."""
+    import datetime as dt
+
+    from . import pages
+
+    yield pages.home_page(data, dt.date.today())
     yield _checklist_index(data)
     for item_id in sorted(data.items):
         yield _item_page(data, item_id)
@@ -632,24 +553,23 @@ def render_pages(data: SiteData) -> Iterator[Page]:
         reg_links.append((Path(page.path).name, page.title))
         yield page
     yield _list_page("registries/index.md", LABELS["registries"], reg_links)
-    yield _inspectors_page(data)
+    yield from pages.inspector_pages(data)
     plan_links = []
     for r in data.plans:
-        page = _plan_page(data, r)
+        page = pages.plan_page(data, r)
         plan_links.append((Path(page.path).name, page.title))
         yield page
+        plan = r.record
+        assert isinstance(plan, Plan)
+        for task in plan.tasks:
+            yield pages.task_page(data, r, plan, task, dt.datetime.now(pages.BEIJING))
     yield _list_page("plans/index.md", LABELS["plans"], plan_links)
     from .draws import draw_pages
 
     yield from draw_pages(data)
-    res_links = []
-    for r in sorted(
-        data.results, key=lambda x: x.record.published_on if isinstance(x.record, Result) else ""
-    ):
-        page = _result_page(data, r)
-        res_links.append((Path(page.path).name, page.title))
-        yield page
-    yield _list_page("results/index.md", LABELS["results"], res_links)
+    for r in data.results:
+        yield pages.result_page(data, r)
+    yield pages.results_index(data)
     dept_rows = (
         [esc(d.name), esc(d.short_name), esc(d.office_phone or ""), esc(d.address or "")]
         for d in data.departments.values()

@@ -1,0 +1,778 @@
+"""The public notices: 首页, 抽查任务公告, 检查结果公告, 执法人员 and the Atom feed.
+
+Every string that comes from a record passes through :func:`~generator.site.render.esc`;
+every label shown to readers comes from :data:`~generator.site.render.LABELS`.
+Lateness is counted in working days by :mod:`generator.site.workdays` (a placeholder of
+plain weekdays until the official holiday calendar lands in site_config).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import itertools
+import uuid
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ..content import Loaded
+from ..models import (
+    ChecklistItem,
+    Inspector,
+    InspectorRegistry,
+    Plan,
+    Result,
+    TargetRegistry,
+    Task,
+)
+from .draws import (
+    QUICKNET_GENESIS,
+    QUICKNET_PERIOD,
+    SOURCE_LABELS,
+    DrawEntry,
+    draw_entries,
+    task_draw_links,
+)
+from .render import LABELS, Page, SiteData, _dl, _link, _signature_section, _table, esc
+from .workdays import PUBLICATION_DEADLINE, days_late
+
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+LISTING_LIMIT = 200
+"""At most this many links on one listing page."""
+HOME_OVERDUE = 20
+"""The home page lists the first overdue items; every result notice marks all of its own."""
+
+
+def _label(key: str, **kw: object) -> str:
+    return LABELS[key].format(**kw)
+
+
+# ---------------------------------------------------------------------------
+# Plans and tasks
+
+
+def _task_parts(data: SiteData, plan: Plan, task: Task) -> dict[str, object]:
+    return {"dept": data.dept_name(task.lead), "year": plan.year, "number": f"{task.number:03d}"}
+
+
+def task_title(data: SiteData, plan: Plan, task: Task) -> str:
+    """The official title: {机关}{年}年度第{NNN}号抽查任务公告."""
+    return _label("task_notice", **_task_parts(data, plan, task))
+
+
+def result_title(data: SiteData, res: Result) -> str:
+    """{机关}{年}年度第{NNN}号抽查任务检查结果公告（{结果编号}）."""
+    found = _task_of(data, res.task)
+    if found is None:
+        return f"{LABELS['results']}（{res.id}）"
+    return _label("result_notice", **_task_parts(data, found[1], found[2]), id=res.id)
+
+
+def tasks_of(data: SiteData) -> Iterator[tuple[Loaded, Plan, Task]]:
+    for r in data.plans:
+        plan = r.record
+        assert isinstance(plan, Plan)
+        for task in plan.tasks:
+            yield r, plan, task
+
+
+def _task_of(data: SiteData, task_id: str) -> tuple[Loaded, Plan, Task] | None:
+    return next((t for t in tasks_of(data) if t[2].id == task_id), None)
+
+
+def randomness_at(task: Task) -> dt.datetime | None:
+    """When the task's announced randomness comes to exist (Beijing time)."""
+    rnd = task.randomness
+    if rnd.source == "drand-quicknet":
+        unix = QUICKNET_GENESIS + (rnd.round - 1) * QUICKNET_PERIOD
+        return dt.datetime.fromtimestamp(unix, BEIJING)
+    if rnd.source == "ceremony":
+        at = dt.datetime.fromisoformat(rnd.scheduled_at)
+        return at if at.tzinfo else at.replace(tzinfo=BEIJING)
+    if rnd.source == "lottery":
+        return dt.datetime.combine(dt.date.fromisoformat(rnd.draw_date), dt.time(), BEIJING)
+    return None
+
+
+def countdown_html(at: dt.datetime | None, now: dt.datetime) -> str:
+    """A countdown until ``at``; the page's script (assets/js/gongkai-countdown.js) keeps it
+    current, and the build-time text stands without it."""
+    if at is None:
+        return ""
+    text = LABELS["arrived"] if at <= now else _label("pending", days=(at - now).days)
+    return (
+        f'<span class="gk-countdown" data-at="{esc(at.isoformat())}" '
+        f'data-arrived="{esc(LABELS["arrived"])}" data-left="{esc(LABELS["countdown"])}">'
+        f"{esc(text)}</span>"
+    )
+
+
+def _randomness_fields(task: Task, now: dt.datetime) -> list[tuple[str, str]]:
+    rnd = task.randomness
+    at = randomness_at(task)
+    fields = [(LABELS["source"], esc(SOURCE_LABELS.get(rnd.source, rnd.source)))]
+    if rnd.source == "drand-quicknet":
+        fields.append((LABELS["round"], esc(rnd.round)))
+    elif rnd.source == "ceremony":
+        fields.append((LABELS["place"], esc(rnd.place)))
+        fields.append((LABELS["witnesses"], esc(rnd.witnesses_required)))
+    elif rnd.source == "lottery":
+        fields.append((LABELS["lottery"], esc(rnd.lottery)))
+    if at is not None:
+        fields.append((LABELS["round_at"], esc(at.strftime("%Y-%m-%d %H:%M:%S")) + "（北京时间）"))
+        fields.append((LABELS["countdown_status"], countdown_html(at, now)))
+    return fields
+
+
+def column_labels(data: SiteData, registry_ref: str) -> dict[str, str]:
+    """Registry column name -> its label (信用等级 for credit_class)."""
+    for r in data.registries:
+        reg = r.record
+        if isinstance(reg, TargetRegistry) and reg.ref == registry_ref:
+            return {c.name: c.label for c in reg.columns}
+    return {}
+
+
+def _ratio_text(ratio: str) -> str:
+    pct = (Decimal(ratio) * 100).normalize()
+    return f"{ratio}（{pct:f}%）"
+
+
+def _strata_table(data: SiteData, task: Task) -> str:
+    labels = column_labels(data, task.scope.registry)
+    return _table(
+        [LABELS["stratum"], LABELS["stratum_ratio"]],
+        (
+            [
+                esc("，".join(f"{labels.get(k, k)}：{v}" for k, v in g.match.items()) or "全部"),
+                esc(_ratio_text(g.ratio) if g.ratio is not None else f"{g.count} 户"),
+            ]
+            for g in task.strata.groups
+        ),
+    )
+
+
+def task_page(data: SiteData, r: Loaded, plan: Plan, task: Task, now: dt.datetime) -> Page:
+    """抽查任务公告: the task and what it committed to before the draw."""
+    labels = column_labels(data, task.scope.registry)
+    fields = _dl(
+        [
+            ("抽查计划编号", esc(plan.ref)),
+            ("抽查计划名称", _link(f"../../plans/{plan.id}.md", plan.title)),
+            ("抽查任务编号", esc(task.id)),
+            ("抽查任务名称", esc(task.title)),
+            ("抽查类型", esc(task.kind)),
+            ("牵头部门", esc(data.dept_name(task.lead))),
+            ("参与部门", esc("、".join(data.dept_name(d) for d in task.participants) or "无")),
+            (
+                "抽查事项",
+                "<br>".join(
+                    _link(f"../../checklist/{ref.split('@')[0]}.md", ref) for ref in task.items
+                ),
+            ),
+            ("检查方式", esc("、".join(task.methods))),
+            (
+                "范围",
+                esc(
+                    "；".join(f"{k}：{'、'.join(v)}" for k, v in task.scope.filter.items())
+                    or "全部（不定向）"
+                ),
+            ),
+            (
+                "人员匹配方式",
+                esc(f"{task.inspectors.matching}，每组 {task.inspectors.team_size} 人"),
+            ),
+            ("检查期间", esc(f"{task.window.start} 至 {task.window.end}")),
+            ("发布日期", esc(plan.published_on)),
+        ]
+    )
+    commitments = _dl(
+        [
+            ("检查对象名录库", esc(task.scope.registry)),
+            (
+                LABELS["registry_sha256"],
+                f'<code class="gk-long">{esc(task.scope.registry_sha256)}</code>',
+            ),
+            ("执法检查人员名录库", esc(task.inspectors.registry)),
+            (
+                LABELS["strata_by"],
+                esc("、".join(labels.get(b, b) for b in task.strata.by) or "不分层"),
+            ),
+            *_randomness_fields(task, now),
+            (LABELS["plan_sha256"], f'<code class="gk-long">{esc(r.digest)}</code>'),
+        ]
+    )
+    draws = task_draw_links(data, task.id, "../../")
+    results = [_link(f"../../results/{res.id}.md", res.id) for res in _results_of(data, task.id)]
+    body = (
+        f"{fields}\n\n## {esc(LABELS['commitments'])}\n\n"
+        f"<p>{esc(LABELS['commitments_note'])}</p>\n\n{commitments}\n\n"
+        f"### {esc(LABELS['strata'])}\n\n{_strata_table(data, task)}\n\n"
+        f"## {esc(LABELS['draws'])}\n\n<p>{draws or esc(LABELS['no_draw'])}</p>\n\n"
+        f"## {esc(LABELS['results'])}\n\n<p>{'<br>'.join(results) or esc(LABELS['no_result'])}</p>"
+    )
+    return Page(f"tasks/{task.id}.md", task_title(data, plan, task), body)
+
+
+def plan_page(data: SiteData, r: Loaded) -> Page:
+    """年度抽查计划: the plan and a table of its task notices."""
+    plan = r.record
+    assert isinstance(plan, Plan)
+    head = _dl(
+        [
+            ("计划编号", esc(plan.ref)),
+            ("发布部门", esc(data.dept_name(plan.department))),
+            ("发布日期", esc(plan.published_on)),
+            ("SHA-256", f'<code class="gk-long">{esc(r.digest)}</code>'),
+        ]
+    )
+    rows = [
+        [
+            _link(f"../../tasks/{t.id}.md", task_title(data, plan, t)),
+            esc(t.title),
+            esc(t.kind),
+            esc(f"{t.window.start} 至 {t.window.end}"),
+            task_draw_links(data, t.id, "../../") or esc(LABELS["no_draw"]),
+        ]
+        for t in plan.tasks
+    ]
+    tasks = _table(["抽查任务公告", "任务名称", "抽查类型", "检查期间", "摇号记录"], rows)
+    adjustments = ""
+    if plan.adjustments:
+        adjustments = "\n\n## 计划调整\n\n" + _table(
+            ["日期", "原因", "批准"],
+            ([esc(a.date), esc(a.reason), esc(a.approval)] for a in plan.adjustments),
+        )
+    return Page(
+        f"plans/{plan.id}.md",
+        plan.title,
+        f"{head}\n\n## 抽查任务\n\n{tasks}{adjustments}" + _signature_section(data, r),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Results
+
+
+def _results_of(data: SiteData, task_id: str) -> list[Result]:
+    out = [r.record for r in data.results if isinstance(r.record, Result)]
+    return sorted((x for x in out if x.task == task_id), key=lambda x: x.id)
+
+
+def _redaction(reason: str, ground: str) -> str:
+    return (
+        f'<span class="gk-redacted">{esc(_label("redacted", reason=reason, ground=ground))}</span>'
+    )
+
+
+def late_html(completed_on: str, published_on: str) -> str:
+    late = days_late(completed_on, published_on)
+    if late:
+        return f'<span class="gk-late">{esc(_label("late_days", days=late))}</span>'
+    return esc(LABELS["on_time"])
+
+
+def result_page(data: SiteData, r: Loaded) -> Page:
+    """检查结果公告 of one task (one published batch), with the platforms' fields."""
+    res = r.record
+    assert isinstance(res, Result)
+    found = _task_of(data, res.task)
+    plan = found[1] if found else None
+    task = found[2] if found else None
+    rows = []
+    late_count = 0
+    for n, e in enumerate(res.entries, 1):
+        redacted = {x.field: x for x in e.redactions}
+        name = (
+            esc(e.target_name)
+            if e.target_name is not None
+            else _redaction(redacted["target_name"].reason, redacted["target_name"].ground)
+        )
+        if "items" in redacted:
+            items = _redaction(redacted["items"].reason, redacted["items"].ground)
+        else:
+            items = "；".join(
+                f"{esc(data.item_name(i.item))}：{esc(data.code_label(i.result))}"
+                + (f"（{esc(i.note)}）" if i.note else "")
+                for i in e.items
+            )
+        if "note" in redacted:
+            items += "<br>" + _redaction(redacted["note"].reason, redacted["note"].ground)
+        if days_late(e.completed_on, res.published_on):
+            late_count += 1
+        rows.append(
+            f'<tr class="gk-entry"><td rowspan="2">{esc(n)}</td><td>{name}</td>'
+            f'<td><span class="gk-code">{esc(e.target)}</span></td>'
+            f"<td>{esc(e.completed_on)}</td><td>{esc(data.code_label(e.result))}</td>"
+            f"<td>{esc('、'.join(e.disposal))}</td>"
+            f"<td>{late_html(e.completed_on, res.published_on)}</td></tr>"
+            f'<tr class="gk-items"><td colspan="6"><span class="gk-items-label">'
+            f"{esc(LABELS['item_results'])}</span>{items}</td></tr>"
+        )
+    head = _dl(
+        [
+            ("抽查计划编号", esc(res.plan)),
+            (
+                "抽查计划名称",
+                _link(f"../../plans/{plan.id}.md", plan.title) if plan else esc(res.plan),
+            ),
+            ("抽查任务编号", esc(res.task)),
+            (
+                "抽查任务名称",
+                _link(f"../../tasks/{task.id}.md", task.title) if task else esc(res.task),
+            ),
+            ("抽查类型", esc(task.kind if task else "")),
+            ("检查机关", esc(data.dept_name(res.department))),
+            ("公示日期", esc(res.published_on)),
+            ("检查结果代码表", esc(res.code_list)),
+            (
+                LABELS["deadline"],
+                esc(_label("deadline_text", days=PUBLICATION_DEADLINE, late=late_count)),
+            ),
+        ]
+    )
+    heads = ["序号", "市场主体名称", "统一社会信用代码", "检查完成日期", "检查结果", "后续处置"]
+    heads.append(LABELS["deadline"])
+    table = (
+        '<table class="gk-compact gk-results"><thead><tr>'
+        + "".join(f"<th>{esc(h)}</th>" for h in heads)
+        + f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+    return Page(
+        f"results/{res.id}.md",
+        result_title(data, res),
+        f'{head}\n\n<div class="gk-scroll">{table}</div>' + _signature_section(data, r),
+        wide=True,
+    )
+
+
+def results_index(data: SiteData) -> Page:
+    rows = []
+    for r in sorted(
+        data.results,
+        key=lambda x: (
+            (x.record.published_on, x.record.id) if isinstance(x.record, Result) else ("", "")
+        ),
+        reverse=True,
+    )[:LISTING_LIMIT]:
+        res = r.record
+        assert isinstance(res, Result)
+        late = sum(1 for e in res.entries if days_late(e.completed_on, res.published_on))
+        rows.append(
+            [
+                _link(f"{res.id}.md", res.id),
+                esc(res.task),
+                esc(data.dept_name(res.department)),
+                esc(res.published_on),
+                esc(f"{len(res.entries)} 户"),
+                f'<span class="gk-late">{esc(_label("late_count", n=late))}</span>' if late else "",
+            ]
+        )
+    body = _table(["检查结果公告", "抽查任务", "检查机关", "公示日期", "户数", "逾期公示"], rows)
+    return Page("results/index.md", LABELS["results"], body)
+
+
+# ---------------------------------------------------------------------------
+# Inspectors
+
+
+def _latest_inspectors(data: SiteData) -> dict[str, tuple[Inspector, InspectorRegistry]]:
+    out: dict[str, tuple[Inspector, InspectorRegistry]] = {}
+    for r in sorted(data.inspector_registries, key=lambda x: x.record.version):
+        reg = r.record
+        assert isinstance(reg, InspectorRegistry)
+        for p in reg.inspectors:
+            out[p.id] = (p, reg)
+    return out
+
+
+@dataclass
+class Assignment:
+    entry: DrawEntry
+    target: str
+    role: str
+
+
+def assignments_by_inspector(data: SiteData) -> dict[str, list[Assignment]]:
+    """Every inspector's assignments across the published draws (members and reserves)."""
+    out: dict[str, list[Assignment]] = defaultdict(list)
+    for e in draw_entries(data):
+        teams = {t.team: t.members for t in e.draw.teams}
+        for a in e.draw.assignments:
+            for m in a.members:
+                out[m].append(Assignment(e, a.target, LABELS["member"]))
+            for res in a.reserves:
+                for m in teams.get(res, [res]):
+                    out[m].append(Assignment(e, a.target, LABELS["reserve"]))
+    return out
+
+
+def inspector_pages(data: SiteData) -> Iterator[Page]:
+    """执法检查人员: a listing and one page per person, public fields only, with the draws
+    that assigned them."""
+    people = _latest_inspectors(data)
+    assigned = assignments_by_inspector(data)
+    rows = []
+    for pid, (p, reg) in sorted(people.items()):
+        jobs = assigned.get(pid, [])
+        rows.append(
+            [
+                _link(f"{pid}.md", p.id),
+                esc(p.name),
+                esc(p.title),
+                esc(data.dept_name(p.unit)),
+                esc(p.licence_no),
+                esc("、".join(p.qualifications)),
+                esc("、".join(p.expertise)),
+                esc(len(jobs)),
+            ]
+        )
+        fields = _dl(
+            [
+                ("编号", esc(p.id)),
+                ("姓名", esc(p.name)),
+                ("职务", esc(p.title)),
+                ("工作单位", esc(data.dept_name(p.unit))),
+                ("执法证号", esc(p.licence_no)),
+                ("执法资质", esc("、".join(p.qualifications))),
+                ("业务专长", esc("、".join(p.expertise) or "无")),
+                ("在册状态", esc("在岗" if p.active else "不在岗")),
+                ("名录库", esc(f"{reg.name}（{reg.ref}，截至 {reg.as_of}）")),
+            ]
+        )
+        table = _table(
+            ["摇号记录", "抽查任务", "摇号时间", "检查对象", "统一社会信用代码", "角色"],
+            (
+                [
+                    _link(f"../../{a.entry.url}", a.entry.draw.id)
+                    + ("（已作废）" if a.entry.voided_by else ""),
+                    _link(f"../../tasks/{a.entry.draw.task}.md", a.entry.draw.task),
+                    esc(a.entry.draw.drawn_at[:16].replace("T", " ")),
+                    esc(a.entry.names.get(a.target, "")),
+                    f'<span class="gk-code">{esc(a.target)}</span>',
+                    esc(a.role),
+                ]
+                for a in jobs
+            ),
+            "gk-compact",
+        )
+        yield Page(
+            f"inspectors/{pid}.md",
+            f"{p.name}（{p.id}）",
+            f"{fields}\n\n## {esc(LABELS['assignments'])}\n\n"
+            f"<p>{esc(_label('assignments_note', n=len(jobs)))}</p>\n\n{table}",
+            wide=True,
+        )
+    body = f"<p>{esc(LABELS['inspectors_note'])}</p>\n\n" + _table(
+        ["编号", "姓名", "职务", "工作单位", "执法证号", "执法资质", "业务专长", "摇号分配"],
+        rows[:LISTING_LIMIT],
+        "gk-compact",
+    )
+    yield Page("inspectors/index.md", LABELS["inspectors"], body, wide=True)
+
+
+# ---------------------------------------------------------------------------
+# Checklist item history
+
+
+_ITEM_FIELDS: Sequence[tuple[str, str]] = (
+    ("name", "事项名称"),
+    ("category", "事项类别"),
+    ("legal_basis", "抽查依据"),
+    ("inspecting_body", "抽查主体"),
+    ("target_type", "抽查对象"),
+    ("content", "抽查内容"),
+    ("methods", "抽查方式"),
+    ("third_party", "第三方协助"),
+    ("ratio", "抽查比例"),
+    ("frequency", "抽查频次"),
+    ("joint_departments", "联合抽查部门"),
+    ("publication", "公开方式"),
+    ("expertise", "所需业务专长"),
+    ("form", "检查表"),
+    ("effective_from", "生效日期"),
+)
+
+
+def _item_lines(item: ChecklistItem) -> list[str]:
+    lines = []
+    for name, label in _ITEM_FIELDS:
+        value = getattr(item, name)
+        if name == "legal_basis":
+            text = "；".join(b.law + b.articles for b in item.legal_basis)
+        elif name == "ratio":
+            r = item.ratio
+            text = f"{r.min}–{r.max or '不设上限'}" + (
+                f"（{r.override_reason}）" if r.override_reason else ""
+            )
+        elif name == "form":
+            for q in item.form.questions:
+                lines.append(
+                    f"{label} {q.id}：{q.text}｜"
+                    + "；".join(b.law + b.articles for b in q.legal_basis)
+                    + "｜"
+                    + "、".join(q.findings)
+                )
+            continue
+        elif isinstance(value, list):
+            text = "、".join(str(v) for v in value)
+        else:
+            text = "" if value is None else str(value)
+        lines.append(f"{label}：{text}")
+    return lines
+
+
+def item_diff_html(versions: dict[int, Loaded]) -> str:
+    """A readable diff of each version against the one before (difflib over the fields)."""
+    parts = []
+    numbers = sorted(versions)
+    for old, new in itertools.pairwise(numbers):
+        a, b = versions[old].record, versions[new].record
+        assert isinstance(a, ChecklistItem)
+        assert isinstance(b, ChecklistItem)
+        rows = []
+        for line in difflib.unified_diff(_item_lines(a), _item_lines(b), n=0, lineterm=""):
+            if line.startswith(("---", "+++", "@@")):
+                continue
+            cls, sign = ("gk-del", "删除") if line.startswith("-") else ("gk-ins", "新增")
+            rows.append(f'<tr class="{cls}"><td>{esc(sign)}</td><td>{esc(line[1:])}</td></tr>')
+        table = (
+            '<table class="gk-compact gk-diff"><thead><tr><th>变化</th><th>内容</th></tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>"
+            if rows
+            else f"<p>{esc(LABELS['no_change'])}</p>"
+        )
+        parts.append(f"### {esc(_label('diff_title', old=old, new=new))}\n\n{table}")
+    return "\n\n".join(parts)
+
+
+# ---------------------------------------------------------------------------
+# Notices: the home page's latest and the Atom feed
+
+
+@dataclass(frozen=True)
+class Notice:
+    when: str
+    """ISO date or date-time."""
+    kind: str
+    title: str
+    path: str
+    """Site-relative URL of the page."""
+    uid: str
+    summary: str
+
+
+def notices(data: SiteData) -> list[Notice]:
+    """Every published notice (task notices, draws, results), newest first."""
+    out = []
+    for r, plan, task in tasks_of(data):
+        out.append(
+            Notice(
+                plan.published_on,
+                LABELS["kind_task"],
+                task_title(data, plan, task),
+                f"tasks/{task.id}/",
+                f"{r.digest}:{task.id}",
+                f"{task.title}；检查期间 {task.window.start} 至 {task.window.end}",
+            )
+        )
+    for e in draw_entries(data):
+        if e.voided_by:
+            continue
+        out.append(
+            Notice(
+                e.draw.drawn_at,
+                LABELS["kind_draw"],
+                f"{LABELS['kind_draw']} {e.draw.id}",
+                e.url,
+                e.loaded.digest,
+                f"抽查任务 {e.draw.task}；抽中 {len(e.bundle['visits'])} 户",
+            )
+        )
+    for r in data.results:
+        res = r.record
+        assert isinstance(res, Result)
+        out.append(
+            Notice(
+                res.published_on,
+                LABELS["kind_result"],
+                result_title(data, res),
+                f"results/{res.id}/",
+                r.digest,
+                f"检查机关 {data.dept_name(res.department)}；{len(res.entries)} 户",
+            )
+        )
+    out.sort(key=lambda n: (n.when[:10], n.when, n.path), reverse=True)
+    return out
+
+
+def _updated(when: str) -> str:
+    if "T" in when:
+        return dt.datetime.fromisoformat(when).isoformat()
+    return f"{when}T00:00:00+08:00"
+
+
+def feed_xml(data: SiteData, base_url: str | None, limit: int = 100) -> bytes:
+    """An Atom feed (RFC 4287) of the latest notices; hrefs are absolute when the site's
+    base URL is known, otherwise relative to the feed (which sits at the site's root)."""
+    ns = "http://www.w3.org/2005/Atom"
+    ET.register_namespace("", ns)
+    items = notices(data)[:limit]
+    feed = ET.Element(f"{{{ns}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": "zh-CN"})
+    title = data.site.title if data.site else LABELS["home"]
+    ET.SubElement(feed, f"{{{ns}}}title").text = f"{title}：{LABELS['latest']}"
+    ET.SubElement(
+        feed, f"{{{ns}}}id"
+    ).text = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'gongkai-feed:' + title)}"
+    base = base_url or ""
+    ET.SubElement(feed, f"{{{ns}}}link", {"rel": "self", "href": base + "feed.xml"})
+    ET.SubElement(feed, f"{{{ns}}}link", {"rel": "alternate", "href": base or "./"})
+    ET.SubElement(feed, f"{{{ns}}}updated").text = (
+        _updated(items[0].when) if items else "1970-01-01T00:00:00Z"
+    )
+    author = ET.SubElement(feed, f"{{{ns}}}author")
+    ET.SubElement(author, f"{{{ns}}}name").text = data.site.jurisdiction if data.site else title
+    for n in items:
+        entry = ET.SubElement(feed, f"{{{ns}}}entry")
+        ET.SubElement(entry, f"{{{ns}}}title").text = n.title
+        ET.SubElement(
+            entry, f"{{{ns}}}id"
+        ).text = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, n.uid)}"
+        ET.SubElement(entry, f"{{{ns}}}link", {"rel": "alternate", "href": base + n.path})
+        ET.SubElement(entry, f"{{{ns}}}updated").text = _updated(n.when)
+        ET.SubElement(entry, f"{{{ns}}}category", {"term": n.kind})
+        ET.SubElement(entry, f"{{{ns}}}summary").text = n.summary
+    ET.indent(feed)
+    blob: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return blob + b"\n"
+
+
+# ---------------------------------------------------------------------------
+# The home page
+
+
+def _year(data: SiteData, today: dt.date) -> int:
+    years = [p.record.year for p in data.plans if isinstance(p.record, Plan)]
+    past = [y for y in years if y <= today.year]
+    return max(past) if past else today.year
+
+
+def home_page(data: SiteData, today: dt.date) -> Page:
+    """首页: this year's tasks, draws, results and overdue items, and the latest notices."""
+    year = _year(data, today)
+    now = dt.datetime.combine(today, dt.time(), BEIJING)
+    tasks = [(r, p, t) for r, p, t in tasks_of(data) if p.year == year]
+    task_ids = {t.id for _, _, t in tasks}
+    draws = [e for e in draw_entries(data) if e.draw.task in task_ids]
+    results = [
+        r.record for r in data.results if isinstance(r.record, Result) and r.record.task in task_ids
+    ]
+    task_rows = [
+        [
+            _link(f"tasks/{t.id}.md", task_title(data, p, t)),
+            esc(t.title),
+            esc(f"{t.window.start} 至 {t.window.end}"),
+            countdown_html(randomness_at(t), now),
+            task_draw_links(data, t.id, "") or esc(LABELS["no_draw"]),
+        ]
+        for _, p, t in tasks
+    ]
+    draw_rows = [
+        [
+            _link(e.url, e.draw.id) + ("（已作废）" if e.voided_by else ""),
+            esc(e.draw.task),
+            esc(e.draw.drawn_at[:16].replace("T", " ")),
+            esc(f"{len(e.bundle['visits'])} 户"),
+        ]
+        for e in draws
+    ]
+    result_rows = []
+    overdue_rows = []
+    for res in sorted(results, key=lambda x: (x.published_on, x.id), reverse=True):
+        late = 0
+        for e in res.entries:
+            d = days_late(e.completed_on, res.published_on)
+            if d:
+                late += 1
+                overdue_rows.append(
+                    [
+                        _link(f"results/{res.id}.md", res.id),
+                        esc(e.target_name)
+                        if e.target_name is not None
+                        else esc(LABELS["withheld"]),
+                        esc(e.completed_on),
+                        esc(res.published_on),
+                        f'<span class="gk-late">{esc(_label("late_days", days=d))}</span>',
+                    ]
+                )
+        result_rows.append(
+            [
+                _link(f"results/{res.id}.md", res.id),
+                esc(res.task),
+                esc(res.published_on),
+                esc(f"{len(res.entries)} 户"),
+                f'<span class="gk-late">{esc(_label("late_count", n=late))}</span>' if late else "",
+            ]
+        )
+    published_tasks = {res.task for res in results}
+    for _, _p, t in tasks:
+        if t.id not in published_tasks and dt.date.fromisoformat(t.window.end) < today:
+            overdue_rows.append(
+                [
+                    _link(f"tasks/{t.id}.md", t.id),
+                    esc(t.title),
+                    esc(t.window.end),
+                    "",
+                    f'<span class="gk-late">{esc(LABELS["no_result_yet"])}</span>',
+                ]
+            )
+    latest = notices(data)[:10]
+    latest_html = (
+        '<ul class="gk-latest">'
+        + "".join(
+            f'<li><span class="gk-date">{esc(n.when[:10])}</span> '
+            f'<span class="gk-kind">{esc(n.kind)}</span> {_link(n.path, n.title)}</li>'
+            for n in latest
+        )
+        + "</ul>"
+    )
+    intro = f"<p>{esc(LABELS['home_intro'])}</p>"
+    body = (
+        f"{intro}\n\n## {esc(LABELS['latest'])}\n\n{latest_html}\n\n"
+        f'<p><a href="feed.xml" type="application/atom+xml">{esc(LABELS["feed"])}</a></p>\n\n'
+        f"## {esc(_label('year_tasks', year=year))}\n\n"
+        + _table(
+            ["抽查任务公告", "任务名称", "检查期间", "随机源", "摇号记录"], task_rows, "gk-compact"
+        )
+        + f"\n\n## {esc(_label('year_draws', year=year))}\n\n"
+        + (
+            _table(["摇号记录", "抽查任务", "摇号时间", "抽中"], draw_rows, "gk-compact")
+            if draw_rows
+            else f"<p>{esc(LABELS['no_draw'])}</p>"
+        )
+        + f"\n\n## {esc(_label('year_results', year=year))}\n\n"
+        + (
+            _table(
+                ["检查结果公告", "抽查任务", "公示日期", "户数", "逾期公示"],
+                result_rows,
+                "gk-compact",
+            )
+            if result_rows
+            else f"<p>{esc(LABELS['no_result'])}</p>"
+        )
+        + f"\n\n## {esc(LABELS['overdue'])}\n\n<p>{esc(LABELS['overdue_note'])}</p>\n\n"
+        + (
+            _table(
+                ["公告", "市场主体或任务", "检查完成日期", "公示日期", "逾期"],
+                overdue_rows[:LISTING_LIMIT],
+                "gk-compact",
+            )
+            if overdue_rows
+            else f"<p>{esc(LABELS['no_overdue'])}</p>"
+        )
+    )
+    title = data.site.title if data.site else LABELS["home"]
+    return Page("index.md", title, body, wide=True)
