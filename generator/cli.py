@@ -297,6 +297,7 @@ def _register_subcommands() -> None:
     from .importer import import_group
     from .keys_cli import keys_group, sign
     from .log_cli import log_group
+    from .site.serve import serve_command
     from .site.stats import report_command
 
     main.add_command(import_group)
@@ -307,6 +308,7 @@ def _register_subcommands() -> None:
     main.add_command(verify_draw)
     main.add_command(log_group)
     main.add_command(report_command)
+    main.add_command(serve_command)
 
 
 _register_subcommands()

@@ -463,7 +463,7 @@ def inspector_pages(data: SiteData) -> Iterator[Page]:
             f"inspectors/{pid}.md",
             f"{p.name}（{p.id}）",
             f"{fields}\n\n## {esc(LABELS['assignments'])}\n\n"
-            f"<p>{esc(_label('assignments_note', n=len(jobs)))}</p>\n\n{table}",
+            f"<p>{esc(_label('assignments_note', m=sum(a.role == LABELS['member'] for a in jobs), r=sum(a.role == LABELS['reserve'] for a in jobs)))}</p>\n\n{table}",
             wide=True,
         )
     body = f"<p>{esc(LABELS['inspectors_note'])}</p>\n\n" + _table(

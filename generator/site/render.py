@@ -114,7 +114,7 @@ LABELS = {
     "member": "检查人员",
     "reserve": "递补人员",
     "assignments": "摇号分配记录",
-    "assignments_note": "此人在已公开的摇号中被随机分配 {n} 次（含递补）。",
+    "assignments_note": "此人在已公开的摇号中被随机分配为检查人员 {m} 次、递补人员 {r} 次。",
     "inspectors_note": "只公开姓名、职务、工作单位、执法证号、执法资质和业务专长；性别、出生日期、手机号码不公开。",
     "diff_title": "第 {old} 版 → 第 {new} 版",
     "no_change": "两版之间公开字段没有变化。",
