@@ -138,12 +138,10 @@ def browser() -> Iterator[Any]:
         "playwright.sync_api",
         reason="the browser tests need the playwright package (pip install playwright)",
     )
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    from tests.browser_support import shared_chromium  # one Playwright for all browser tests
+
+    with shared_chromium(sync_api, str(CHROMIUM), CHROMIUM_ARGS) as b:
+        yield b
 
 
 @pytest.fixture
