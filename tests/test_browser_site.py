@@ -106,7 +106,9 @@ def test_navigation_across_the_page_types(served: Server, page: Any, shots: Path
         "逾期事项",
     ]
     assert page.locator("ul.gk-latest li").count() == 10
-    assert page.locator(".gk-late").count() > 0
+    overdue = page.locator("article table").last.locator("tbody tr")
+    assert overdue.count() == 20  # the first 20; each result notice marks all of its own
+    assert re.search(r"另有 \d+ 项逾期", page.locator("article").inner_text())
     _shot(page, shots, "home")
 
     # 抽查事项清单 -> an item with two versions and their diff.

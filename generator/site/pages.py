@@ -767,8 +767,13 @@ def home_page(data: SiteData, today: dt.date) -> Page:
         + (
             _table(
                 ["公告", "市场主体或任务", "检查完成日期", "公示日期", "逾期"],
-                overdue_rows[:LISTING_LIMIT],
+                overdue_rows[:HOME_OVERDUE],
                 "gk-compact",
+            )
+            + (
+                f"<p>{esc(_label('overdue_more', n=len(overdue_rows) - HOME_OVERDUE))}</p>"
+                if len(overdue_rows) > HOME_OVERDUE
+                else ""
             )
             if overdue_rows
             else f"<p>{esc(LABELS['no_overdue'])}</p>"
