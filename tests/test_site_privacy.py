@@ -95,3 +95,9 @@ def test_private_columns_and_fields_never_reach_the_site(
     # ... but no private value is, in any file of any type.
     leaks = sorted(v for v in private_values if v.encode() in blob)
     assert leaks == []
+    # The transparency log is served byte for byte at log/.
+    for path in (content_copy / "log").rglob("*"):
+        if path.is_file():
+            served = site / "log" / path.relative_to(content_copy / "log")
+            assert served.read_bytes() == path.read_bytes()
+    assert (site / "log" / "checkpoint").is_file()

@@ -8,6 +8,7 @@ kept out of the navigation, which lists only the section index pages.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -104,3 +105,7 @@ def on_post_build(config: MkDocsConfig) -> None:
         out.write_bytes(blob)
     search.write_summary_pages(data, site_dir)
     search.run_pagefind(site_dir)
+    # The transparency log, byte for byte at a stable URL (log/checkpoint, log/tile/…).
+    log_dir = data.report.content.root / "log"
+    if log_dir.is_dir():
+        shutil.copytree(log_dir, site_dir / "log", dirs_exist_ok=True)
