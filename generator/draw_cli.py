@@ -363,6 +363,7 @@ def _bundle_results(
 @click.argument("sources", nargs=-1, metavar="[DRAW_ID|BUNDLE|URL|DIR]…")
 @click.option(
     "--root",
+    "--root-sha256",
     "pinned",
     metavar="SHA256",
     help="信任根（第1版）的 SHA-256，见网站和 gongkai --help；核对数据包时使用。 / "
