@@ -42,6 +42,7 @@ from typing import Any
 
 import drand_verify  # type: ignore[import-untyped,unused-ignore]
 
+from . import strictjson
 from .errors import GongkaiError, describe
 
 MAX_ROUND = 2**64 - 1
@@ -149,25 +150,18 @@ def _field_list(names: tuple[str, ...] | list[str]) -> str:
     return ", ".join(names) if names else "none"
 
 
-def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in seen:
-            raise BeaconError(f"the round JSON repeats field {key!r} (expected each field once)")
-        seen[key] = value
-    return seen
-
-
-def _reject_constant(name: str) -> Any:
-    raise BeaconError(f"the round JSON contains {name} (expected plain JSON numbers)")
-
-
 def load_round_json(text: str | bytes) -> Any:
     """Parse JSON text strictly: no repeated fields, no NaN or Infinity."""
     try:
-        return json.loads(
-            text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant
-        )
+        return strictjson.loads(text)
+    except strictjson.RepeatedFieldError as exc:
+        raise BeaconError(
+            f"the round JSON repeats field {exc.key!r} (expected each field once)"
+        ) from None
+    except strictjson.NotPlainNumberError as exc:
+        raise BeaconError(
+            f"the round JSON contains {exc.name} (expected plain JSON numbers)"
+        ) from None
     except UnicodeDecodeError as exc:
         raise BeaconError(f"the round JSON is not UTF-8 text ({exc.reason})") from exc
     except json.JSONDecodeError as exc:

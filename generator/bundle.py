@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 
+from . import strictjson
 from .canonical import record_digest
 from .confidential import (
     ConfidentialStratum,
@@ -250,19 +251,6 @@ def bundle_json(bundle: Mapping[str, Any]) -> bytes:
 # Reading a bundle
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise BundleError(f"the bundle repeats the field {key!r} (expected each field once)")
-        out[key] = value
-    return out
-
-
-def _no_constants(name: str) -> Any:
-    raise BundleError(f"the bundle contains {name} (expected plain JSON numbers)")
-
-
 def _loc(loc: Sequence[int | str]) -> str:
     out = ""
     for part in loc:
@@ -282,14 +270,16 @@ def parse_bundle(raw: bytes, source: str) -> DrawBundle:
     except UnicodeDecodeError as exc:
         raise BundleError(f"{source}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     try:
-        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+        data = strictjson.loads(text)
     except json.JSONDecodeError as exc:
         raise BundleError(
             f"{source}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg} "
             "(expected a draw bundle, format gongkai-draw-bundle/1)"
         ) from exc
-    except BundleError as exc:
-        raise BundleError(f"{source}: {exc}") from exc
+    except strictjson.RepeatedFieldError as exc:
+        raise BundleError(f"{source}: the bundle {exc} (expected each field once)") from None
+    except strictjson.NotPlainNumberError as exc:
+        raise BundleError(f"{source}: the bundle {exc} (expected plain JSON numbers)") from None
     if not isinstance(data, dict) or data.get("format") != BUNDLE_FORMAT:
         got = data.get("format") if isinstance(data, dict) else type(data).__name__
         raise BundleError(
@@ -317,8 +307,8 @@ class _Doc:
         self.where = where
         try:
             body = base64.b64decode(env.payload, validate=True)
-            signed = json.loads(body, object_pairs_hook=_no_duplicates)
-        except (binascii.Error, ValueError, BundleError) as exc:
+            signed = strictjson.loads(body)
+        except (binascii.Error, ValueError) as exc:
             raise DrawError(f"{where}.payload: not base64 of a JSON record ({exc})") from exc
         if not isinstance(signed, dict):
             raise DrawError(f"{where}.payload: not a record (expected a JSON object)")

@@ -34,6 +34,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from . import strictjson
 from .draw import StratumSpec, k_for
 from .errors import GongkaiError
 from .sampler import sha256_hex, ticket
@@ -111,8 +112,8 @@ class Opening:
 def parse_openings(raw: bytes, where: str) -> tuple[str, list[Opening]]:
     """(task id, openings) from an openings file (see docs/draw-bundle.md)."""
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = strictjson.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
         raise OpeningError(f"{where}: not a JSON openings file ({exc})") from exc
     if not isinstance(data, dict) or data.get("format") != "gongkai-openings/1":
         raise OpeningError(
