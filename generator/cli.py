@@ -20,6 +20,7 @@ from .cli_common import (
     content_option,
     echo_problems,
     handle_errors,
+    mkdocs_config_option,
 )
 
 
@@ -163,14 +164,7 @@ def schemas(directory: Path, check: bool) -> None:
 
 
 @main.command()
-@click.option(
-    "-f",
-    "--config-file",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    default=Path("mkdocs.yml"),
-    show_default=True,
-    help="MkDocs 配置文件。 / The MkDocs configuration.",
-)
+@mkdocs_config_option
 @click.option(
     "-d",
     "--site-dir",

@@ -93,3 +93,33 @@ config_option = click.option(
     help="站点配置目录，默认为 content 旁的 site_config/。 / Site configuration directory "
     "(default: site_config/ beside the content directory).",
 )
+mkdocs_config_option = click.option(
+    "-f",
+    "--config-file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=Path("mkdocs.yml"),
+    show_default=True,
+    help="MkDocs 配置文件。 / The MkDocs configuration.",
+)
+
+
+def signing_key_options(zh: str, en: str) -> Callable[[F], F]:
+    """``--key FILE`` (repeatable, required) and ``--passphrase``, for commands that sign;
+    read the keys with :func:`generator.keys_cli.read_private_keys`."""
+
+    def decorate(func: F) -> F:
+        func = click.option(
+            "--passphrase",
+            is_flag=True,
+            help="私钥已加密，提示输入口令。 / The key is encrypted: ask for its passphrase.",
+        )(func)
+        return click.option(
+            "--key",
+            "key_files",
+            required=True,
+            multiple=True,
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help=f"{zh}，可重复给出。 / {en}; repeat for several keys.",
+        )(func)
+
+    return decorate

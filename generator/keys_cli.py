@@ -17,7 +17,7 @@ import click
 from pydantic import ValidationError
 
 from .canonical import record_digest
-from .cli_common import content_option, handle_errors
+from .cli_common import content_option, handle_errors, signing_key_options
 from .content import Loaded, display_path, load_record_file
 from .envelope import existing_signatures, with_signatures
 from .errors import GongkaiError
@@ -110,6 +110,12 @@ def _ask_passphrase(confirm: bool) -> str:
         return env
     value: str = click.prompt("口令 / passphrase", hide_input=True, confirmation_prompt=confirm)
     return value
+
+
+def read_private_keys(key_files: tuple[Path, ...], passphrase: bool) -> list[PrivateKey]:
+    """The private keys of ``--key`` files, asking once for the passphrase if needed."""
+    secret = _ask_passphrase(confirm=False) if passphrase else None
+    return [read_key_file(f, secret) for f in key_files]
 
 
 @click.group("keys")
@@ -475,19 +481,7 @@ def sign_path(path: Path, key: PrivateKey) -> str:
 @click.argument(
     "paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-@click.option(
-    "--key",
-    "key_files",
-    required=True,
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="私钥文件，可重复给出。 / A private key file; repeat to sign with several keys.",
-)
-@click.option(
-    "--passphrase",
-    is_flag=True,
-    help="私钥已加密，提示输入口令。 / The key is encrypted: ask for its passphrase.",
-)
+@signing_key_options("私钥文件", "A private key file")
 @handle_errors
 def sign(paths: tuple[Path, ...], key_files: tuple[Path, ...], passphrase: bool) -> None:
     """为记录签名：在文件的 signatures 中加入本密钥的签名。
@@ -497,8 +491,7 @@ def sign(paths: tuple[Path, ...], key_files: tuple[Path, ...], passphrase: bool)
     A draft becomes an envelope (signed + signatures); what is signed is never
     re-written. Signing again with the same key changes nothing.
     """
-    secret = _ask_passphrase(confirm=False) if passphrase else None
-    keys = [read_key_file(f, secret) for f in key_files]
+    keys = read_private_keys(key_files, passphrase)
     for path in paths:
         for key in keys:
             outcome = sign_path(path, key)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from .cli_common import content_option, handle_errors
+from .cli_common import content_option, handle_errors, signing_key_options
 from .content import display_path
 from .errors import GongkaiError
 from .logfiles import (
@@ -52,19 +52,7 @@ def log_group() -> None:
 
 @log_group.command("append")
 @content_option
-@click.option(
-    "--key",
-    "key_files",
-    required=True,
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="日志私钥文件，可重复给出。 / A log private key file; repeat for several keys.",
-)
-@click.option(
-    "--passphrase",
-    is_flag=True,
-    help="私钥已加密，提示输入口令。 / The key is encrypted: ask for its passphrase.",
-)
+@signing_key_options("日志私钥文件", "A log private key file")
 @handle_errors
 def append_command(content_dir: Path, key_files: tuple[Path, ...], passphrase: bool) -> None:
     """把尚未记入日志的已签名记录追加到日志，并签署新的检查点。
@@ -73,11 +61,9 @@ def append_command(content_dir: Path, key_files: tuple[Path, ...], passphrase: b
     path) and sign a new checkpoint with the root's log key(s). A record that
     changed after it was logged is refused: publish a correction instead.
     """
-    from .keyfile import read_key_file
-    from .keys_cli import _ask_passphrase
+    from .keys_cli import read_private_keys
 
-    secret = _ask_passphrase(confirm=False) if passphrase else None
-    keys = [read_key_file(f, secret) for f in key_files]
+    keys = read_private_keys(key_files, passphrase)
     now = now_in_china()
     new, cp = append(content_dir, keys, now, now)
     directory = display_path(log_directory(content_dir))

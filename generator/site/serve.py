@@ -8,18 +8,11 @@ from pathlib import Path
 
 import click
 
-from ..cli_common import handle_errors
+from ..cli_common import handle_errors, mkdocs_config_option
 
 
 @click.command("serve")
-@click.option(
-    "-f",
-    "--config-file",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    default=Path("mkdocs.yml"),
-    show_default=True,
-    help="MkDocs 配置文件。 / The MkDocs configuration.",
-)
+@mkdocs_config_option
 @click.option(
     "-a",
     "--dev-addr",
