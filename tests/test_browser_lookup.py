@@ -9,41 +9,22 @@ without them). Screenshots go to $GONGKAI_SCREENSHOT_DIR or a temporary director
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from generator.site.search import pagefind_command
-from tests.browser_support import shared_chromium
 from tests.test_browser_draws import (  # noqa: F401  (fixtures)
-    CHROMIUM,
-    CHROMIUM_ARGS,
     NO_HEADER,
     Server,
+    browser,
     page,
     served,
     server,
     shots,
     site,
 )
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """The Chromium the draw tests use (one Playwright per session: tests/browser_support.py)."""
-    if not CHROMIUM.exists():
-        pytest.skip(
-            f"the browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)"
-        )
-    sync_api = pytest.importorskip(
-        "playwright.sync_api",
-        reason="the browser tests need the playwright package (pip install playwright)",
-    )
-    with shared_chromium(sync_api, str(CHROMIUM), CHROMIUM_ARGS) as b:
-        yield b
-
 
 CODE = "915190310U1NEQP625"
 NAME = "示例县康美物流有限公司"
