@@ -868,13 +868,12 @@ def _explain_inspectors(
     people: Mapping[str, Person],
     assignments: Sequence[Mapping[str, Any]],
 ) -> list[str]:
-    from .draw import eligible_people
-    from .sampler import order
+    from .draw import eligible_people, inspector_ranking
 
     if not spec.draws_inspectors:
         return [f"inspectors: assigned by name: {', '.join(spec.assigned_inspectors)}"]
-    lines = [f"inspectors: {len(eligible_people(spec, people))} eligible, {spec.matching}"]
     eligible = eligible_people(spec, people)
+    lines = [f"inspectors: {len(eligible)} eligible, {spec.matching}"]
     for visit, a in zip(visits, assignments, strict=True):
         target = visit["target"]
         if spec.matching == "分组":
@@ -883,7 +882,7 @@ def _explain_inspectors(
                 f"reserve {', '.join(a['reserves']) or 'none'}"
             )
             continue
-        ranking = [pid for _, pid in order(eligible, f"{seed}|inspectors|{target}")]
+        ranking = inspector_ranking(eligible, seed, target)
         shown = ranking[: len(a["members"]) + len(a["reserves"]) + len(a.get("recusals", [])) + 2]
         lines.append(
             f"{target}: ranking {' > '.join(shown)} …; team {', '.join(a['members'])}; "

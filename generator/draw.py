@@ -433,6 +433,11 @@ def eligible_people(task: TaskSpec, people: Mapping[str, Person]) -> list[str]:
     return sorted(pid for pid, p in people.items() if p.active and p.unit in units)
 
 
+def inspector_ranking(eligible: Sequence[str], seed: str, target: str) -> list[str]:
+    """分散: the eligible inspectors in the order they are walked for ``target``."""
+    return [pid for _, pid in order(eligible, f"{seed}|inspectors|{target}")]
+
+
 def assign_dispersed(
     task: TaskSpec, seed: str, visits: Sequence[Mapping[str, str]], people: Mapping[str, Person]
 ) -> list[dict[str, Any]]:
@@ -450,7 +455,7 @@ def assign_dispersed(
                 return "已达工作量上限"
             return None
 
-        ranking = [pid for _, pid in order(eligible, f"{seed}|inspectors|{target}")]
+        ranking = inspector_ranking(eligible, seed, target)
         team, reserves, skipped = _walk(task, ranking, people, usable)
         for pid in team:
             load[pid] += 1
