@@ -482,7 +482,8 @@ def next_draw_id(content: Content, task_id: str) -> str:
 
 
 def compare(published: Mapping[str, Any], recomputed: Mapping[str, Any]) -> list[str]:
-    """Fields of a published draw that differ from the re-run (empty: identical)."""
+    """Fields of a published draw that differ from the re-run (empty: identical).
+    ``commitments`` are compared only when the re-run made them (it needs the secret)."""
     keys = [
         "plan_sha256",
         "registry_sha256",
@@ -496,13 +497,12 @@ def compare(published: Mapping[str, Any], recomputed: Mapping[str, Any]) -> list
         "visits",
         "teams",
         "assignments",
-        "commitments",
     ]
+    if "commitments" in recomputed:
+        keys.append("commitments")
     diffs = []
     for key in keys:
         default: list[Any] | None = [] if key in ("exclusions", "teams", "commitments") else None
-        if key not in recomputed:
-            continue
-        if published.get(key, default) != recomputed[key]:
+        if published.get(key, default) != recomputed.get(key):
             diffs.append(key)
     return diffs
