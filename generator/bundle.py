@@ -515,49 +515,7 @@ def verify_bundle(
             "the re-run selects other targets than the signed record "
             f"(differs in {', '.join(diffs)})",
         )
-    copies = (
-        []
-        if rec.commitments
-        else _differences(
-            {
-                "strata": [s.model_dump(exclude_none=True) for s in bundle.strata],
-                "visits": [v.model_dump(exclude_none=True) for v in bundle.visits],
-            },
-            {
-                "strata": [
-                    {**b.model_dump(exclude_none=True), "selected": s["selected"]}
-                    for b, s in zip(bundle.strata, strata, strict=True)
-                ],
-                "visits": visits,
-            },
-        )
-    )
-    wrong_high = next(
-        (
-            f"strata[{i}].highest_ticket"
-            for i, b in enumerate(bundle.strata)
-            if b.highest_ticket != max((t.ticket for t in b.selected if t.ticket), default=None)
-        ),
-        None,
-    )
-    if rec.commitments:
-        copies = _differences(
-            {
-                "strata": [s.model_dump(exclude_none=True) for s in bundle.strata],
-                "visits": [v.model_dump(exclude_none=True) for v in bundle.visits],
-                "commitments": [c.model_dump() for c in bundle.commitments],
-            },
-            {
-                "strata": [
-                    {k: s.get(k) for k in b.model_dump(exclude_none=True)}
-                    for b, s in zip(bundle.strata, strata, strict=True)
-                ],
-                "visits": visits,
-                "commitments": [c.model_dump() for c in rec.commitments],
-            },
-        )
-    else:
-        copies += [wrong_high] if wrong_high else []
+    copies = _copy_differences(bundle, rec)
     if copies:
         return fail(copies[0], "the bundle's copy differs from the signed record")
     if not rec.commitments:
@@ -665,6 +623,34 @@ def verify_bundle(
             )
         )
     return checks, explain
+
+
+def _copy_differences(bundle: DrawBundle, rec: Draw) -> list[str]:
+    """Fields where the bundle's copy of the selection differs from the signed record."""
+    out = []
+    for i, (mine, signed) in enumerate(zip(bundle.strata, rec.strata, strict=False)):
+        same = (mine.match, mine.population, mine.take, mine.selected) == (
+            signed.match,
+            signed.population,
+            signed.take,
+            signed.selected,
+        )
+        if not same:
+            out.append("strata")
+        high = (
+            signed.highest_ticket
+            if rec.commitments
+            else max((t.ticket for t in signed.selected if t.ticket), default=None)
+        )
+        if mine.highest_ticket != high:
+            out.append(f"strata[{i}].highest_ticket")
+    if len(bundle.strata) != len(rec.strata):
+        out.append("strata")
+    if bundle.visits != rec.visits:
+        out.append("visits")
+    if bundle.commitments != rec.commitments:
+        out.append("commitments")
+    return out
 
 
 def _beacon_summary(rec: Draw) -> str:
