@@ -22,29 +22,34 @@ from .errors import Problem
 from .models import Draw, InspectorRegistry, Plan, Result, Void
 
 
-def check_draws(content: Content, add: Callable[[Problem], None]) -> None:
-    records = content.records
-    plans: dict[str, Loaded] = {r.record.ref: r for r in records if isinstance(r.record, Plan)}
-    inspectors = {r.record.ref: r for r in records if isinstance(r.record, InspectorRegistry)}
-    draws = [r for r in records if isinstance(r.record, Draw)]
-    by_ref = {r.record.ref: r for r in draws}
+def voided_draws(
+    records: list[Loaded],
+    add: Callable[[Problem], None] | None = None,
+    *,
+    signed_only: bool = False,
+) -> set[str]:
+    """The ids of draws named by a void record; with ``signed_only`` only signed
+    (published) voids count. ``add`` gets the problems of voids that name no draw,
+    or another department's draw (reported, and still counted as voiding it)."""
+    by_ref = {r.record.ref: r for r in records if isinstance(r.record, Draw)}
     voided: set[str] = set()
     for v in records:
         rec = v.record
-        if not isinstance(rec, Void):
+        if not isinstance(rec, Void) or (signed_only and v.signatures is None):
             continue
         target = by_ref.get(rec.draw)
         if target is None:
-            add(
-                v.problem(
-                    "draw",
-                    f"no such draw (got {rec.draw!r}, expected ID@VERSION of a draw in content/draws)",
-                    "draw",
+            if add is not None:
+                add(
+                    v.problem(
+                        "draw",
+                        f"no such draw (got {rec.draw!r}, expected ID@VERSION of a draw in content/draws)",
+                        "draw",
+                    )
                 )
-            )
             continue
         assert isinstance(target.record, Draw)
-        if target.record.department != rec.department:
+        if target.record.department != rec.department and add is not None:
             add(
                 v.problem(
                     "department",
@@ -54,13 +59,44 @@ def check_draws(content: Content, add: Callable[[Problem], None]) -> None:
                 )
             )
         voided.add(target.record.id)
+    return voided
 
+
+def live_draws(records: list[Loaded], voided: set[str]) -> dict[str, list[Loaded]]:
+    """Each task's draws that no void took back, in the order of ``records``."""
     live: dict[str, list[Loaded]] = defaultdict(list)
+    for d in records:
+        if isinstance(d.record, Draw) and d.record.id not in voided:
+            live[d.record.task].append(d)
+    return live
+
+
+def second_draw_problems(live: dict[str, list[Loaded]]) -> list[Problem]:
+    """One problem for every live draw of a task after its first."""
+    out: list[Problem] = []
+    for task_id, task_draws in live.items():
+        for d in task_draws[1:]:
+            out.append(
+                d.problem(
+                    "task",
+                    f"a second draw for task {task_id} without a void of the first "
+                    f"(got {', '.join(x.record.id for x in task_draws)}, expected one live draw; "
+                    "void the earlier draw with a signed void record and its reason)",
+                    "task",
+                )
+            )
+    return out
+
+
+def check_draws(content: Content, add: Callable[[Problem], None]) -> None:
+    records = content.records
+    plans: dict[str, Loaded] = {r.record.ref: r for r in records if isinstance(r.record, Plan)}
+    inspectors = {r.record.ref: r for r in records if isinstance(r.record, InspectorRegistry)}
+    draws = [r for r in records if isinstance(r.record, Draw)]
+    live = live_draws(draws, voided_draws(records, add))
     for d in draws:
         rec = d.record
         assert isinstance(rec, Draw)
-        if rec.id not in voided:
-            live[rec.task].append(d)
         plan_loaded = plans.get(rec.plan)
         if plan_loaded is None or "@" not in rec.plan:
             add(
@@ -120,18 +156,8 @@ def check_draws(content: Content, add: Callable[[Problem], None]) -> None:
                     "drawn_at",
                 )
             )
-    for task_id, task_draws in live.items():
-        if len(task_draws) > 1:
-            for d in task_draws[1:]:
-                add(
-                    d.problem(
-                        "task",
-                        f"a second draw for task {task_id} without a void of the first "
-                        f"(got {', '.join(x.record.id for x in task_draws)}, expected one live draw; "
-                        "void the earlier draw with a signed void record and its reason)",
-                        "task",
-                    )
-                )
+    for problem in second_draw_problems(live):
+        add(problem)
 
     for r in records:
         if isinstance(r.record, Result):
