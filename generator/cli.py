@@ -288,6 +288,7 @@ def add_draw_checks(report: Any, content: Any) -> None:
 def _register_subcommands() -> None:
     from .beacon_cli import beacon_group
     from .check import check_command
+    from .deadlines_cli import deadlines_command
     from .draw_cli import draw, verify_draw
     from .importer import import_group
     from .keys_cli import keys_group, sign
@@ -305,6 +306,7 @@ def _register_subcommands() -> None:
     main.add_command(report_command)
     main.add_command(serve_command)
     main.add_command(check_command)
+    main.add_command(deadlines_command)
 
 
 _register_subcommands()

@@ -15,8 +15,9 @@ Where each kind lives (the path must agree with the record's id and version)::
     content/plans/<year>/<id>/v<N>.yaml              annual plan with its tasks
     content/results/<year>/<id>/v<N>.yaml            result notice
 
-``site_config/`` holds ``site.yaml`` and the versioned code lists
-(``result-codes/v<N>.yaml``, ``disposals/v<N>.yaml``).
+``site_config/`` holds ``site.yaml``, the versioned code lists
+(``result-codes/v<N>.yaml``, ``disposals/v<N>.yaml``) and the working-day calendar
+(``calendar/<year>.yaml``, :func:`load_calendar`).
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ from . import cache as _cache
 from .canonical import canonical_json
 from .diagnostics import problems_from_validation
 from .errors import Problem
-from .models import RECORD_KINDS, Record, SiteConfig
+from .models import RECORD_KINDS, CalendarYear, Record, SiteConfig
 from .signing import pae, payload_type
+from .workdays import Calendar
 from .yamlsafe import Document, read_yaml_file
 
 ENVELOPE_KEYS = frozenset({"signed", "signatures"})
@@ -270,6 +272,8 @@ class Content:
     problems: list[Problem] = field(default_factory=list)
     site: SiteConfig | None = None
     config_records: list[Loaded] = field(default_factory=list)
+    calendar: Calendar | None = None
+    """The working-day calendar of ``site_config/calendar/`` (the years that loaded)."""
     files_seen: int = 0
     broken: set[tuple[str, str]] = field(default_factory=set)
     """(kind, id) of records whose files have problems of their own: references
@@ -600,8 +604,52 @@ def _begin(content_root: Path, config_root: Path | None) -> Content:
     return content
 
 
+CALENDAR_DIR = "calendar"
+"""Where the working-day calendar lives in ``site_config/``: one ``<year>.yaml`` per year."""
+
+
+def load_calendar(config_root: Path) -> tuple[Calendar, list[Problem]]:
+    """Read ``site_config/calendar/<year>.yaml``: the calendar of the years that are
+    valid, and every problem of the others (a file that is not named after its year, a
+    date outside the year, in both lists, listed twice, a 调休 working day on a weekday)."""
+    directory = config_root / CALENDAR_DIR
+    years: list[CalendarYear] = []
+    problems: list[Problem] = []
+    for path in _yaml_files(directory) if directory.is_dir() else []:
+        shown = display_path(path)
+        doc, found = read_yaml_file(str(path))
+        found = [_reshow(p, shown) for p in found]
+        if doc is None or found:
+            problems.extend(found)
+            continue
+        doc.path = shown
+        try:
+            year = CalendarYear.model_validate(doc.data)
+        except ValidationError as exc:
+            problems.extend(problems_from_validation(exc, CalendarYear, doc))
+            continue
+        if path.parent != directory or path.name != f"{year.year}.yaml":
+            line, col = doc.position(("year",))
+            problems.append(
+                Problem(
+                    shown,
+                    line,
+                    col,
+                    "year",
+                    f"the file is not named after its year (got {year.year} in "
+                    f"{path.relative_to(directory).as_posix()}, expected {CALENDAR_DIR}/{year.year}.yaml)",
+                )
+            )
+            continue
+        years.append(year)
+    return Calendar.from_years(years, display_path(directory)), problems
+
+
 def _load_config(content: Content) -> None:
     root = content.config_root
+    content.calendar, problems = load_calendar(root)
+    content.problems.extend(problems)
+    calendar_dir = root / CALENDAR_DIR
     site_path = root / "site.yaml"
     if not site_path.is_file():
         content.problems.append(
@@ -618,7 +666,7 @@ def _load_config(content: Content) -> None:
         except ValidationError as exc:
             content.problems.extend(problems_from_validation(exc, SiteConfig, doc))
     for path in _yaml_files(root):
-        if path == site_path:
+        if path == site_path or calendar_dir in path.parents:
             continue
         loaded, problems = load_record_file(path)
         content.problems.extend(problems)

@@ -31,8 +31,10 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationError,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .codes import uscc_problem
 
@@ -760,6 +762,9 @@ class Entry(Strict):
     """统一社会信用代码 of the target."""
     target_name: Label | None = None
     """名称; null only when redacted."""
+    started_on: DateStr | None = None
+    """检查开始日期, when the inspection at this target began. Optional: without it the
+    start deadline (docs/deadlines.md, R3) is reported as not checked."""
     completed_on: DateStr
     """检查完成日期."""
     inspectors: list[Id] = Field(min_length=2)
@@ -783,6 +788,11 @@ class Entry(Strict):
         if len(set(self.inspectors)) != len(self.inspectors):
             raise ValueError(
                 "inspectors: the same inspector is listed twice (expected at least two different people)"
+            )
+        if self.started_on is not None and self.started_on > self.completed_on:
+            raise ValueError(
+                f"started_on: the inspection starts after it was completed (got {self.started_on}, "
+                f"expected on or before completed_on {self.completed_on})"
             )
         return self
 
@@ -876,6 +886,87 @@ class SiteConfig(Strict):
     result_codes: VersionedRef
     disposals: VersionedRef
     base_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+/$")] | None = None
+
+
+class CalendarSource(Strict):
+    """The notice a calendar year is taken from (国务院办公厅关于某年部分节假日安排的通知)."""
+
+    issuer: Label
+    """国务院办公厅."""
+    number: Label
+    """The document number, e.g. 国办发明电〔2022〕16号."""
+    title: Label
+    date: DateStr
+    """The date the notice was signed."""
+
+
+class CalendarYear(Strict):
+    """site_config/calendar/<year>.yaml: one year of the official working-day calendar.
+
+    ``holidays`` are all the days off the notice lists, including the weekend days of
+    each holiday; ``workdays`` are the weekend days worked in exchange (调休上班). Every
+    other Monday to Friday is a working day (generator/workdays.py)."""
+
+    record_type: Literal["calendar/v1"] = Field(alias="_type")
+    year: Annotated[int, Field(ge=2015, le=2100)]
+    source: CalendarSource
+    holidays: list[DateStr] = Field(min_length=1)
+    """Every day off the notice lists, weekend days included."""
+    workdays: list[DateStr] = Field(default_factory=list)
+    """The Saturdays and Sundays worked in exchange (调休上班)."""
+
+    @model_validator(mode="after")
+    def _days(self) -> CalendarYear:
+        # Every problem is reported, each at its own date (a ValidationError raised here
+        # joins the model's errors with its own locations).
+        errors: list[InitErrorDetails] = []
+
+        def bad(name: str, i: int, value: str, message: str) -> None:
+            errors.append(
+                InitErrorDetails(
+                    type=PydanticCustomError("value_error", message),
+                    loc=(name, i),
+                    input=value,
+                )
+            )
+
+        seen: dict[str, tuple[str, int]] = {}
+        for name in ("holidays", "workdays"):
+            for i, value in enumerate(getattr(self, name)):
+                if not value.startswith(f"{self.year}-"):
+                    bad(
+                        name,
+                        i,
+                        value,
+                        f"date outside {self.year} (got {value}, expected a day of {self.year})",
+                    )
+                first = seen.get(value)
+                if first is not None:
+                    where = f"{first[0]}[{first[1]}]"
+                    what = (
+                        "listed twice" if first[0] == name else "both a day off and a working day"
+                    )
+                    bad(
+                        name,
+                        i,
+                        value,
+                        f"{what} (got {value}, also at {where}, expected each date once)",
+                    )
+                else:
+                    seen[value] = (name, i)
+                if name == "workdays":
+                    day = dt.date.fromisoformat(value)
+                    if day.weekday() < 5:
+                        bad(
+                            name,
+                            i,
+                            value,
+                            f"a make-up working day must be a Saturday or Sunday (got {value}, "
+                            f"a {day.strftime('%A')})",
+                        )
+        if errors:
+            raise ValidationError.from_exception_data(type(self).__name__, errors)
+        return self
 
 
 # ---------------------------------------------------------------------------

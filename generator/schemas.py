@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from .bundle import DrawBundle
-from .models import RECORD_KINDS, SiteConfig, Strict
+from .models import RECORD_KINDS, CalendarYear, SiteConfig, Strict
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -27,6 +27,7 @@ def render_schemas() -> dict[str, str]:
         (record_type.replace("/", "."), model) for record_type, model in RECORD_KINDS.items()
     ]
     models.append(("site-config.v1", SiteConfig))
+    models.append(("calendar.v1", CalendarYear))
     models.append(("draw-bundle.v1", DrawBundle))
     for stem, model in sorted(models):
         name = f"{stem}.schema.json"
