@@ -10,7 +10,8 @@ not checked with its reason; every failure names the file and the rule:
 * C2 every signature verifies (:func:`generator.verify.verify_tree`), the root of
   trust pinned to the base's first root version;
 * C3 every new draw re-runs to the same result (:func:`generator.draw_cli.check_draw`);
-* C4 the publication deadlines (not checked until ``generator/deadlines.py`` lands);
+* C4 the time limits R1–R4 of :mod:`generator.deadlines` for the records the change
+  adds or changes;
 * C5 nothing published at the base was modified, deleted or moved;
 * C6 the head's transparency log extends the base's (RFC 9162 consistency proof),
   under a checkpoint signed by the root's log key;
@@ -39,6 +40,7 @@ import click
 from .canonical import record_digest
 from .cli_common import config_option, content_option, handle_errors
 from .content import Content, Loaded, display_path
+from .deadlines_cli import _parse_day as parse_day
 from .errors import GongkaiError, Problem
 from .trust import Status
 from .yamlsafe import read_yaml_file
@@ -436,8 +438,13 @@ RULES = {
     "signed by keys allowed to sign it, under the root of trust the base trusts (gongkai verify)",
     "C3": "新的摇号记录须能按计划的承诺重跑并得出完全相同的结果 / a new draw re-runs, from the "
     "plan's commitments, to exactly the published result (gongkai verify-draw)",
-    "C4": "检查结果须在检查完成后 20 个工作日内公示；年度计划须在 1 月 31 日前公布 / results "
-    "within 20 working days; annual plans by 31 January",
+    "C4": "本次新增或修改的记录须守时限（法定工作日）：R1 检查结果自检查完成之日起 20 个工作日内"
+    "公示；R2 年度计划 1 月底前编制完成（或已记录调整）；R3 摇号后在规定工作日内开始检查；R4 已摇号"
+    "对象的结果按时公示 / the records this change adds or changes keep the time limits in "
+    "official working days: R1 results within 20 working days of completion, R2 the annual "
+    "plan by 31 January (or a recorded adjustment), R3 inspections started within the task's "
+    "working days of the draw, R4 every drawn target's result published in time "
+    "(docs/deadlines.md)",
     "C5": "已发布（已签名）的记录文件不得修改、删除或移动：更正须发布新版本（supersedes），作废须"
     "发布已签名的作废记录 / a published (signed) record file is never modified, deleted or "
     "moved: a correction is a new version that supersedes it, a withdrawal a signed void record",
@@ -569,15 +576,75 @@ def check_new_draws(content: Content, new_draws: list[Loaded], valid: bool) -> P
     return _check("C3", "pass", reason)
 
 
-def check_deadlines() -> PullCheck:
-    """C4: the deadline rules are another change's (generator/deadlines.py); until they
-    exist this check is not made, and says so."""
+def check_deadlines(content: Content, new: set[str], valid: bool, today: str) -> PullCheck:
+    """C4: the time limits R1–R4 of :mod:`generator.deadlines`, for the records this change
+    adds or changes (``new``: their display paths); the records already published at the
+    base are not this change's (``gongkai deadlines`` reports them)."""
+    from .deadlines import deadline_problems
+    from .workdays import Calendar, MissingCalendarYear
+
+    if not valid:
+        return _check(
+            "C4",
+            "not checked",
+            "记录未通过校验（C1），未检查时限 / not checked: the records do not validate (C1)",
+        )
+    calendar = content.calendar or Calendar.from_years(
+        [], display_path(content.config_root / "calendar")
+    )
+    try:
+        found = deadline_problems(content, calendar, dt.date.fromisoformat(today))
+    except MissingCalendarYear as exc:
+        path = f"{exc.directory.rstrip('/')}/{exc.year}.yaml"
+        return _check(
+            "C4",
+            "fail",
+            f"缺少 {exc.year} 年的工作日历，无法计算时限 / no working-day calendar for {exc.year}: "
+            "the deadlines cannot be computed",
+            [Finding(path, str(exc).removeprefix(f"{path}: "))],
+        )
+    mine = [f for f in found if f.path in new]
+    older = sum(f.status == "fail" for f in found if f.path not in new)
+    before = (
+        f"；已发布记录中另有 {older} 项逾期，不属本次修改 / {older} deadline(s) missed in records "
+        "already published are not this change's (gongkai deadlines lists them)"
+        if older
+        else ""
+    )
+    late = [f for f in mine if f.status == "fail"]
+    if late:
+        return _check(
+            "C4",
+            "fail",
+            f"{len(late)} 项时限已过 / {len(late)} deadline(s) missed: "
+            f"{_listing(sorted({f'{f.rule} {f.path}' for f in late}), 5)}{before}",
+            [_from_problem(f.problem()) for f in late],
+        )
+    groups: dict[tuple[str, str], list[Any]] = {}
+    for f in mine:
+        groups.setdefault((f.path, f.rule), []).append(f)
+    if groups:
+        return _check(
+            "C4",
+            "not checked",
+            f"无逾期，但 {len(mine)} 项无法核查 / no deadline missed, but {len(mine)} could not "
+            f"be checked ({', '.join(sorted({rule for _, rule in groups}))}){before}",
+            [
+                Finding(
+                    g[0].path,
+                    f"{g[0].problem().message}（本文件共 {len(g)} 项 / {len(g)} in this file）",
+                    g[0].line,
+                    g[0].col,
+                    g[0].field,
+                )
+                for g in groups.values()
+            ],
+        )
     return _check(
         "C4",
-        "not checked",
-        "公开时限规则（generator/deadlines.py）与法定节假日日历尚未实现，未检查 / not checked: the "
-        "deadline rules (generator/deadlines.py) and the official holiday calendar are not "
-        "implemented yet",
+        "pass",
+        f"本次新增或修改的记录均未逾期（截至 {today}）/ no deadline missed by the records this "
+        f"change adds or changes (as of {today}){before}",
     )
 
 
@@ -890,6 +957,7 @@ def run_checks(
     content, verified = verify_tree(content_dir, config_dir, today, pinned)
     c1, valid = check_validate(content)
     new_draws = [d for d in content.of_kind(Draw) if _rel(d, content_dir) in new]
+    new_shown = {r.path for r in content.records if _rel(r, content_dir) in new}
     new_signed = [
         r for r in content.records if r.signatures is not None and _rel(r, content_dir) in new
     ]
@@ -898,7 +966,7 @@ def run_checks(
         c1,
         check_signatures(verified),
         check_new_draws(content, new_draws, valid),
-        check_deadlines(),
+        check_deadlines(content, new_shown, valid, today),
         check_published(base, diff, content_dir),
         c6,
         check_logged(new_signed, log),
@@ -936,6 +1004,14 @@ def run_checks(
     is_flag=True,
     help="输出机器可读的 JSON。 / Print the report as JSON.",
 )
+@click.option(
+    "--today",
+    metavar="YYYY-MM-DD",
+    default=None,
+    callback=parse_day,
+    help="按此日期判断尚未公示的结果（R4）和根信任是否过期，默认今天。 / Judge results still "
+    "owed (R4) and root expiry as of this day (default: today).",
+)
 @handle_errors
 def check_command(
     base_ref: str,
@@ -943,6 +1019,7 @@ def check_command(
     config_dir: Path | None,
     markdown_file: Path | None,
     as_json: bool,
+    today: dt.date,
 ) -> None:
     """拉取请求检查：把工作区与基准修订比较（CI 在每个拉取请求上运行）。
 
@@ -953,7 +1030,7 @@ def check_command(
     when a check failed, 2 when REF or the repository cannot be used.
     """
     try:
-        report = run_checks(content_dir, config_dir, base_ref, dt.date.today().isoformat())
+        report = run_checks(content_dir, config_dir, base_ref, today.isoformat())
     except UnusableInputError as exc:
         click.echo(f"错误 / error: {exc}", err=True)
         sys.exit(2)

@@ -122,10 +122,9 @@ def by_id(doc: dict[str, Any], cid: str) -> dict[str, Any]:
 
 
 def failed_only(doc: dict[str, Any], *ids: str) -> None:
-    """Exactly the checks ``ids`` failed; C4 is not checked (no deadline rules yet)."""
+    """Exactly the checks ``ids`` failed."""
     got = statuses(doc)
     assert {k for k, v in got.items() if v == "fail"} == set(ids), got
-    assert got["C4"] == "not checked"
     assert doc["verdict"] == ("fail" if ids else "pass")
 
 
@@ -189,32 +188,26 @@ def test_a_correct_new_version_appended_to_the_log_passes(repo: Path) -> None:
     code, doc = check_json()
     assert code == 0
     failed_only(doc)
-    assert statuses(doc) == {
-        "C1": "pass",
-        "C2": "pass",
-        "C3": "pass",
-        "C4": "not checked",
-        "C5": "pass",
-        "C6": "pass",
-        "C7": "pass",
-        "C8": "pass",
-    }
+    assert set(statuses(doc).values()) == {"pass"}
+    assert list(statuses(doc)) == ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8"]
     assert doc["base"]["ref"] == "main"
     assert doc["base"]["commit"] == git(repo, "rev-parse", "main").strip()
     assert "新日志（73 条）包含旧日志（72 条）的全部条目且顺序不变" in by_id(doc, "C6")["reason"]
     assert "content/checklist/scjgj/SCJG-001/v2.yaml" in by_id(doc, "C7")["reason"]
+    # The demo's own late results are the base's, not this change's.
+    assert "项逾期，不属本次修改" in by_id(doc, "C4")["reason"]
     assert v2.is_file()
     # The Markdown summary: the verdict first, then the table.
     code, out, _ = run("check", "--base", "main")
     assert code == 0
     lines = out.splitlines()
     assert lines[0] == "## gongkai check：拉取请求检查 / pull-request check"
-    assert lines[2] == (
-        "**结论 / verdict: ⚠️ 通过，但有 1 项未检查（C4）。 / PASS, with 1 check(s) not "
-        "checked (C4).**"
+    assert (
+        lines[2] == "**结论 / verdict: ✅ 通过：全部 8 项检查通过。 / PASS: all 8 checks passed.**"
     )
     assert "| C5 | 已发布记录未被改动 / nothing published was changed | ✅ 通过 pass |" in out
-    assert "| C4 | 公开时限 / publication deadlines | ⚠️ 未检查 not checked |" in out
+    assert "| C4 | 公开时限 / publication deadlines | ✅ 通过 pass |" in out
+    assert "###" not in out  # no details: nothing failed or went unchecked
 
 
 def test_the_checkout_index_and_branches_are_left_alone(repo: Path) -> None:
@@ -243,12 +236,12 @@ def test_markdown_file_and_stdout(repo: Path) -> None:
     code, out, _ = run("check", "--base", "main", "--markdown", "check.md")
     assert code == 0
     assert out.splitlines() == [
-        "结论 / verdict: ⚠️ 通过，但有 1 项未检查（C4）。 / PASS, with 1 check(s) not checked (C4).",
+        "结论 / verdict: ✅ 通过：全部 8 项检查通过。 / PASS: all 8 checks passed.",
         "摘要已写入 / summary written to check.md",
     ]
     text = (repo / "check.md").read_text(encoding="utf-8")
     assert text.startswith("## gongkai check")
-    assert "### ⚠️ C4 公开时限 / publication deadlines" in text
+    assert "| C8 | 每项任务一次有效摇号 / one live draw per task | ✅ 通过 pass |" in text
 
 
 def test_a_co_signature_added_later_is_not_a_change(repo: Path) -> None:
@@ -256,11 +249,11 @@ def test_a_co_signature_added_later_is_not_a_change(repo: Path) -> None:
     gains a signature and the log a further entry."""
     draw = repo / "content/draws/2023/SJX-2023-002-D1/v1.yaml"
     sign(draw, "witness-media")
-    code, doc = check_json()
+    code, doc = check_json("--today", "2023-08-29")
     failed_only(doc, "C7")  # not yet in the log with its new signature
     assert "签名与日志中的不同" in by_id(doc, "C7")["findings"][0]["message"]
     log_append()
-    code, doc = check_json()
+    code, doc = check_json("--today", "2023-08-29")
     assert code == 0
     failed_only(doc)
     assert "1 条记录只增加了签名" in by_id(doc, "C5")["reason"]
@@ -443,6 +436,123 @@ def test_a_new_record_missing_from_the_log_fails(repo: Path) -> None:
 
 
 # ---------------------------------------------------------------------------
+# C4: the time limits of what the change adds
+
+
+def test_a_late_result_fails(undrawn: Path) -> None:
+    """Task 006 drawn, then its first results published: two entries more than 20
+    working days after the inspection (R1; the National Day holiday is not counted)."""
+    shutil.copytree(
+        CONTENT / "draws/2023/SJX-2023-006-D1", undrawn / "content/draws/2023/SJX-2023-006-D1"
+    )
+    commit_all(undrawn, "draw 006")
+    result = "content/results/2023/SJX-2023-006-R1/v1.yaml"
+    shutil.copytree(CONTENT / "results/2023/SJX-2023-006-R1", undrawn / Path(result).parent)
+    log_append()
+    code, doc = check_json("--today", "2023-10-31")
+    assert code == 1
+    failed_only(doc, "C4")
+    c4 = by_id(doc, "C4")
+    assert [f["path"] for f in c4["findings"]] == [result] * 2
+    assert [f["field"] for f in c4["findings"]] == [f"entries[{i}].completed_on" for i in (2, 4)]
+    assert c4["findings"][0]["message"].startswith(
+        "[R1] 逾期 8 个工作日公示：检查完成于 2023-09-17，应于 2023-10-19 前公示"
+    )
+    assert all(f["message"].startswith("[R1] 逾期") for f in c4["findings"]), c4["findings"]
+    assert "R1 检查结果自检查完成之日起 20 个工作日内公示" in c4["rule"]
+    code, out, _ = run("check", "--base", "main", "--today", "2023-10-31")
+    assert f"1. `{result}:" in out
+
+
+def test_results_still_owed_after_the_window_fail(undrawn: Path) -> None:
+    """A draw published when its task's results are already overdue (R4)."""
+    target = undrawn / DRAW_006
+    target.parent.mkdir(parents=True)
+    shutil.copy(CONTENT.parent / DRAW_006, target)
+    log_append()
+    code, doc = check_json("--today", "2024-06-03")
+    assert code == 1
+    failed_only(doc, "C4")
+    (finding,) = by_id(doc, "C4")["findings"]
+    assert finding["path"] == DRAW_006
+    assert finding["message"].startswith("[R4]")
+
+
+def _late_plan(repo: Path, adjustments: list[dict[str, str]]) -> Path:
+    v1 = repo / "content/plans/2023/SJX-2023/v1.yaml"
+    data, digest = signed_data(v1)
+    data.update(version=2, supersedes=digest, published_on="2023-03-01", adjustments=adjustments)
+    v2 = v1.with_name("v2.yaml")
+    write_draft(v2, data)
+    sign(v2)
+    log_append()
+    return v2
+
+
+def test_a_plan_after_31_january_without_an_adjustment_fails(repo: Path) -> None:
+    _late_plan(repo, [])
+    code, doc = check_json("--today", "2023-03-01")
+    assert code == 1
+    failed_only(doc, "C4")
+    (finding,) = by_id(doc, "C4")["findings"]
+    assert finding["path"] == "content/plans/2023/SJX-2023/v2.yaml"
+    assert finding["field"] == "published_on"
+    assert finding["message"].startswith("[R2] 逾期 21 个工作日发布")
+
+
+def test_a_plan_after_31_january_with_a_recorded_adjustment_passes(repo: Path) -> None:
+    adjustment = {
+        "date": "2023-02-20",
+        "reason": "机构改革后重新分工，经县政府同意延期公布。",
+        "approval": "示政办函〔2023〕5号",
+    }
+    _late_plan(repo, [adjustment])
+    code, doc = check_json("--today", "2023-03-01")
+    assert code == 0, by_id(doc, "C4")
+    assert statuses(doc)["C4"] == "pass"
+
+
+def test_a_missing_calendar_year_fails(repo: Path) -> None:
+    (repo / "site_config/calendar/2023.yaml").unlink()
+    code, doc = check_json()
+    assert code == 1
+    failed_only(doc, "C4")
+    c4 = by_id(doc, "C4")
+    assert c4["reason"].startswith("缺少 2023 年的工作日历，无法计算时限")
+    (finding,) = c4["findings"]
+    assert finding["path"] == "site_config/calendar/2023.yaml"
+    assert "no working-day calendar for 2023" in finding["message"]
+
+
+def test_results_without_a_start_date_are_not_checked_for_r3(undrawn: Path) -> None:
+    """An entry without started_on cannot be checked against R3: not checked, never a pass."""
+    shutil.copytree(
+        CONTENT / "draws/2023/SJX-2023-006-D1", undrawn / "content/draws/2023/SJX-2023-006-D1"
+    )
+    commit_all(undrawn, "draw 006")
+    v1 = CONTENT / "results/2023/SJX-2023-006-R1/v1.yaml"
+    data, _ = signed_data(v1)
+    data["entries"] = [e for i, e in enumerate(data["entries"]) if i not in (2, 4)]
+    result = undrawn / "content/results/2023/SJX-2023-006-R1/v1.yaml"
+    write_draft(result, data)
+    sign(result)
+    log_append()
+    code, doc = check_json("--today", "2023-10-31")
+    assert code == 0
+    failed_only(doc)
+    c4 = by_id(doc, "C4")
+    assert c4["status"] == "not checked"
+    assert (
+        "无逾期，但 5 项无法核查 / no deadline missed, but 5 could not be checked (R3)"
+        in c4["reason"]
+    )
+    (finding,) = c4["findings"]
+    assert finding["path"] == "content/results/2023/SJX-2023-006-R1/v1.yaml"
+    assert "（本文件共 5 项 / 5 in this file）" in finding["message"]
+    assert doc["summary"] == {"pass": 7, "fail": 0, "not checked": 1}
+
+
+# ---------------------------------------------------------------------------
 # C3 and C8: draws
 
 
@@ -480,9 +590,10 @@ def test_a_new_draw_is_re_run(undrawn: Path) -> None:
     target.parent.mkdir(parents=True)
     shutil.copy(CONTENT / "draws/2023/SJX-2023-006-D1/v1.yaml", target)
     log_append()
-    code, doc = check_json()
+    code, doc = check_json("--today", "2023-08-28")
     assert code == 0
     failed_only(doc)
+    assert statuses(doc)["C4"] == "pass"
     assert by_id(doc, "C3")["reason"].startswith(
         "重跑了 1 次新摇号，结果完全一致 / re-ran 1 new draw(s), identical: SJX-2023-006-D1 "
         f"({DRAW_006})"
@@ -497,7 +608,7 @@ def test_a_new_draw_that_does_not_re_run_fails(undrawn: Path) -> None:
     write_draft(target, data)
     sign(target)
     log_append()
-    code, doc = check_json()
+    code, doc = check_json("--today", "2023-08-28")
     assert code == 1
     failed_only(doc, "C3")
     (finding,) = by_id(doc, "C3")["findings"]
