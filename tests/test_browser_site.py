@@ -6,7 +6,7 @@ Reuses the draw tests' session fixtures (the demo site built once, served from 1
 on a port the system picks and stopped at the end, Debian's Chromium through Playwright;
 skipped, saying why, without them). Screenshots of each page type go to
 $GONGKAI_SCREENSHOT_DIR or a temporary directory. The tests without a browser (feed,
-working days, page files) run everywhere.
+page files) run everywhere. Working days are tested in tests/test_workdays.py.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from typing import Any
 import pytest
 
 from generator.site.build import build_site
-from generator.site.workdays import days_late, working_days_after
 from tests.conftest import CONTENT, REPO
 from tests.test_browser_draws import (  # noqa: F401  (fixtures)
     Server,
@@ -44,15 +43,6 @@ def _shot(page: Any, shots: Path, name: str) -> None:
 
 # ---------------------------------------------------------------------------
 # Without a browser
-
-
-def test_working_days_are_weekdays_until_the_calendar_lands() -> None:
-    friday = dt.date(2023, 9, 22)
-    assert working_days_after(friday, dt.date(2023, 9, 25)) == 1  # the weekend skipped
-    assert working_days_after(friday, friday) == 0
-    assert working_days_after(friday, dt.date(2023, 10, 20)) == 20
-    assert days_late("2023-09-22", "2023-10-20") == 0
-    assert days_late("2023-09-22", "2023-10-23") == 1
 
 
 def test_the_feed_is_valid_atom(site: Path) -> None:
@@ -163,7 +153,7 @@ def test_navigation_across_the_page_types(served: Server, page: Any, shots: Path
     ]
     text = page.locator("article").inner_text()
     assert "依法不予公开（商业秘密；依据：《中华人民共和国反不正当竞争法》第九条" in text
-    assert "逾期 7 个工作日" in text
+    assert "逾期 8 个工作日" in text  # completed 2023-09-17, due 10-19 (国庆), published 10-31
     assert "B 未按规定公示应当公示的信息" in text
     _shot(page, shots, "result")
 

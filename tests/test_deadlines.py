@@ -377,3 +377,70 @@ def test_the_demo_is_checked_end_to_end() -> None:
     assert {f.rule for f in findings if f.status == "fail"} == {"R1", "R4"}
     for f in findings:
         assert f.line > 0, f
+
+
+# ---------------------------------------------------------------------------
+# The site
+
+
+def test_the_home_page_lists_what_is_overdue_with_days_late(demo: Path) -> None:
+    from generator.site import pages
+    from generator.site.render import SiteData
+
+    content = _load(demo)
+    data = SiteData(validate(content))
+    body = pages.home_page(data, D(2024, 1, 16)).body
+    overdue = body[body.index("逾期事项") :]
+    rows = overdue.split("<tr>")[2:]  # after the header row
+    assert len(rows) == pages.HOME_OVERDUE
+    owed = _owed(content)
+    # Most working days late first: the results still owed (R4), then late publications.
+    assert "第001号抽查任务公告" in rows[0]
+    assert f"{owed['SJX-2023-001']} 户尚未公示检查结果" in rows[0]
+    assert "逾期 12 个工作日" in rows[0]
+    assert "第004号抽查任务公告" in rows[3]
+    assert "逾期 1 个工作日" in rows[3]
+    assert "检查结果逾期公示" in rows[4]
+    r1 = [f for f in deadline_problems(content, data.calendar, D(2024, 1, 16)) if f.rule == "R1"]
+    more = len(r1) + 4 - pages.HOME_OVERDUE
+    assert f"另有 {more} 项逾期" in overdue
+    top = max(f.days_late for f in r1)
+    assert f"逾期 {top} 个工作日" in rows[4]
+
+
+def test_a_result_notice_marks_each_late_entry(demo: Path) -> None:
+    from generator.site import pages
+    from generator.site.render import SiteData
+
+    data = SiteData(validate(_load(demo)))
+    loaded = next(r for r in data.results if r.path == DEMO_RESULT)
+    assert isinstance(loaded.record, Result)
+    # Published 2023-10-31. entries[1], completed Sunday 2023-09-17: 9/18-9/22 (5), 9/25-9/28
+    # (9), 10/7-10/8 (11), 10/9-10/13 (16), 10/16-10/19 (20) — due 10/19, so 10/20, 10/23-10/27,
+    # 10/30-10/31: 8 late. entries[9], completed Friday 9/22: due 10/26, 3 late.
+    lateness = pages.entries_late(data, loaded.record)
+    assert (lateness[1], lateness[9]) == (8, 3)
+    html = pages.result_page(data, loaded).body
+    assert html.count('<span class="gk-late">') == sum(1 for x in lateness if x)
+    assert f"本公告中逾期公示 {sum(1 for x in lateness if x)} 户" in html
+    assert "逾期 8 个工作日" in html
+
+
+def test_a_build_that_needs_a_missing_year_fails_clearly(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import REPO
+
+    (demo / "site_config" / "calendar" / "2024.yaml").unlink()
+    monkeypatch.setenv("GONGKAI_SITE_CONFIG", str(demo / "site_config"))
+    site = tmp_path / "built"
+    site.mkdir()
+    (site / "index.html").write_text("the previous site", "utf-8")
+    result = CliRunner().invoke(
+        main,
+        ["build", "-f", str(REPO / "mkdocs.yml"), "-d", str(site), "--content", "content"],
+    )
+    assert result.exit_code == 1, result.output
+    assert "site_config/calendar/2024.yaml: 没有 2024 年的工作日历" in result.output
+    assert "Traceback" not in result.output
+    assert (site / "index.html").read_text("utf-8") == "the previous site"

@@ -2,8 +2,9 @@
 
 Every string that comes from a record passes through :func:`~generator.site.render.esc`;
 every label shown to readers comes from :data:`~generator.site.render.LABELS`.
-Lateness is counted in working days by :mod:`generator.site.workdays` (a placeholder of
-plain weekdays until the official holiday calendar lands in site_config).
+Lateness is counted in working days of the official calendar (site_config/calendar/,
+:mod:`generator.workdays`) by the rules of :mod:`generator.deadlines`; a year without a
+calendar file stops the build with :class:`generator.workdays.MissingCalendarYear`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..content import Loaded
+from ..deadlines import PUBLICATION_WORKING_DAYS, Finding, deadline_problems, publication_days_late
 from ..models import (
     ChecklistItem,
     Inspector,
@@ -37,7 +39,6 @@ from .draws import (
     task_draw_links,
 )
 from .render import LABELS, Page, SiteData, _dl, _link, _signature_section, _table, esc
-from .workdays import PUBLICATION_DEADLINE, days_late
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 LISTING_LIMIT = 200
@@ -268,11 +269,18 @@ def _redaction(reason: str, ground: str) -> str:
     )
 
 
-def late_html(completed_on: str, published_on: str) -> str:
-    late = days_late(completed_on, published_on)
+def late_html(late: int) -> str:
+    """逾期 N 个工作日 (marked), or 按时."""
     if late:
         return f'<span class="gk-late">{esc(_label("late_days", days=late))}</span>'
     return esc(LABELS["on_time"])
+
+
+def entries_late(data: SiteData, res: Result) -> list[int]:
+    """Working days each entry of a result notice was published late (R1; 0: on time)."""
+    return [
+        publication_days_late(data.calendar, e.completed_on, res.published_on) for e in res.entries
+    ]
 
 
 def result_page(data: SiteData, r: Loaded) -> Page:
@@ -283,8 +291,8 @@ def result_page(data: SiteData, r: Loaded) -> Page:
     plan = found[1] if found else None
     task = found[2] if found else None
     rows = []
-    late_count = 0
-    for n, e in enumerate(res.entries, 1):
+    lateness = entries_late(data, res)
+    for n, (e, late) in enumerate(zip(res.entries, lateness, strict=True), 1):
         redacted = {x.field: x for x in e.redactions}
         name = (
             esc(e.target_name)
@@ -301,14 +309,12 @@ def result_page(data: SiteData, r: Loaded) -> Page:
             )
         if "note" in redacted:
             items += "<br>" + _redaction(redacted["note"].reason, redacted["note"].ground)
-        if days_late(e.completed_on, res.published_on):
-            late_count += 1
         rows.append(
             f'<tr class="gk-entry"><td rowspan="2">{esc(n)}</td><td>{name}</td>'
             f'<td><span class="gk-code">{esc(e.target)}</span></td>'
             f"<td>{esc(e.completed_on)}</td><td>{esc(data.code_label(e.result))}</td>"
             f"<td>{esc('、'.join(e.disposal))}</td>"
-            f"<td>{late_html(e.completed_on, res.published_on)}</td></tr>"
+            f"<td>{late_html(late)}</td></tr>"
             f'<tr class="gk-items"><td colspan="6"><span class="gk-items-label">'
             f"{esc(LABELS['item_results'])}</span>{items}</td></tr>"
         )
@@ -330,7 +336,13 @@ def result_page(data: SiteData, r: Loaded) -> Page:
             ("检查结果代码表", esc(res.code_list)),
             (
                 LABELS["deadline"],
-                esc(_label("deadline_text", days=PUBLICATION_DEADLINE, late=late_count)),
+                esc(
+                    _label(
+                        "deadline_text",
+                        days=PUBLICATION_WORKING_DAYS,
+                        late=sum(1 for x in lateness if x),
+                    )
+                ),
             ),
         ]
     )
@@ -360,7 +372,7 @@ def results_index(data: SiteData) -> Page:
     )[:LISTING_LIMIT]:
         res = r.record
         assert isinstance(res, Result)
-        late = sum(1 for e in res.entries if days_late(e.completed_on, res.published_on))
+        late = sum(1 for x in entries_late(data, res) if x)
         rows.append(
             [
                 _link(f"{res.id}.md", res.id),
@@ -660,6 +672,58 @@ def _year(data: SiteData, today: dt.date) -> int:
     return max(past) if past else today.year
 
 
+def overdue_items(data: SiteData, year: int, today: dt.date) -> list[list[str]]:
+    """The year's missed deadlines (generator/deadlines.py): results still owed (R4) first,
+    then late plans (R2), late publications (R1) and late starts (R3), each group most
+    working days late first."""
+    plans = {p.record.id: p.record for p in data.plans if isinstance(p.record, Plan)}
+    tasks = {t.id: (p, t) for _, p, t in tasks_of(data) if p.year == year}
+    results = {r.record.id: r.record for r in data.results if isinstance(r.record, Result)}
+    rows: list[tuple[bool, int, list[str]]] = []
+    for f in deadline_problems(data.report.content, data.calendar, today):
+        if f.status != "fail" or not _of_year(f, year, plans, tasks):
+            continue
+        late = f'<span class="gk-late">{esc(_label("late_days", days=f.days_late))}</span>'
+        if f.days_late == 0:  # R3: the inspection started before the draw
+            late = f'<span class="gk-late">{esc(LABELS["before_draw"])}</span>'
+        due = esc(f.deadline.isoformat()) if f.deadline else ""
+        if f.rule == "R2":
+            plan = plans[f.subject]
+            cells = [
+                _link(f"plans/{plan.id}.md", plan.ref),
+                esc(LABELS["late_R2"]),
+                esc(plan.title),
+            ]
+        elif f.rule == "R4":
+            plan, task = tasks[f.task or ""]
+            cells = [
+                _link(f"tasks/{task.id}.md", task_title(data, plan, task)),
+                esc(_label("late_R4", n=f.count)),
+                esc(task.title),
+            ]
+        else:
+            res = results[f.subject]
+            entry = res.entries[int(f.at[1])]
+            name = entry.target_name if entry.target_name is not None else LABELS["withheld"]
+            cells = [
+                _link(f"results/{res.id}.md", res.id),
+                esc(LABELS[f"late_{f.rule}"]),
+                esc(name),
+            ]
+        rows.append((f.rule != "R4", -f.days_late, [*cells, due, late]))
+    rows.sort(key=lambda row: row[:2])
+    return [row for _, _, row in rows]
+
+
+def _of_year(
+    f: Finding, year: int, plans: dict[str, Plan], tasks: dict[str, tuple[Plan, Task]]
+) -> bool:
+    if f.rule == "R2":
+        plan = plans.get(f.subject)
+        return plan is not None and plan.year == year
+    return f.task in tasks
+
+
 def home_page(data: SiteData, today: dt.date) -> Page:
     """首页: this year's tasks, draws, results and overdue items, and the latest notices."""
     year = _year(data, today)
@@ -690,24 +754,8 @@ def home_page(data: SiteData, today: dt.date) -> Page:
         for e in draws
     ]
     result_rows = []
-    overdue_rows = []
     for res in sorted(results, key=lambda x: (x.published_on, x.id), reverse=True):
-        late = 0
-        for e in res.entries:
-            d = days_late(e.completed_on, res.published_on)
-            if d:
-                late += 1
-                overdue_rows.append(
-                    [
-                        _link(f"results/{res.id}.md", res.id),
-                        esc(e.target_name)
-                        if e.target_name is not None
-                        else esc(LABELS["withheld"]),
-                        esc(e.completed_on),
-                        esc(res.published_on),
-                        f'<span class="gk-late">{esc(_label("late_days", days=d))}</span>',
-                    ]
-                )
+        late = sum(1 for x in entries_late(data, res) if x)
         result_rows.append(
             [
                 _link(f"results/{res.id}.md", res.id),
@@ -717,18 +765,7 @@ def home_page(data: SiteData, today: dt.date) -> Page:
                 f'<span class="gk-late">{esc(_label("late_count", n=late))}</span>' if late else "",
             ]
         )
-    published_tasks = {res.task for res in results}
-    for _, _p, t in tasks:
-        if t.id not in published_tasks and dt.date.fromisoformat(t.window.end) < today:
-            overdue_rows.append(
-                [
-                    _link(f"tasks/{t.id}.md", t.id),
-                    esc(t.title),
-                    esc(t.window.end),
-                    "",
-                    f'<span class="gk-late">{esc(LABELS["no_result_yet"])}</span>',
-                ]
-            )
+    overdue_rows = overdue_items(data, year, today)
     latest = notices(data)[:10]
     latest_html = (
         '<ul class="gk-latest">'
@@ -766,7 +803,7 @@ def home_page(data: SiteData, today: dt.date) -> Page:
         + f"\n\n## {esc(LABELS['overdue'])}\n\n<p>{esc(LABELS['overdue_note'])}</p>\n\n"
         + (
             _table(
-                ["公告", "市场主体或任务", "检查完成日期", "公示日期", "逾期"],
+                ["公告", "事项", "市场主体、任务或计划", "期限", "逾期"],
                 overdue_rows[:HOME_OVERDUE],
                 "gk-compact",
             )

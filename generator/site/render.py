@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..content import Loaded
+from ..content import CALENDAR_DIR, Loaded, display_path
 from ..envelope import dsse_envelope
 from ..models import (
     ChecklistItem,
@@ -36,6 +36,7 @@ from ..models import (
 from ..publish import public_columns, public_data, public_rows
 from ..signing import keyid_of
 from ..validate import Report
+from ..workdays import Calendar
 
 LABELS = {
     "home": "首页",
@@ -77,10 +78,15 @@ LABELS = {
     "year_draws": "{year}年度摇号记录",
     "year_results": "{year}年度检查结果公告",
     "overdue": "逾期事项",
-    "overdue_note": "检查结果应自检查完成之日起 20 个工作日内公示。"
-    "（暂按周一至周五计算工作日，法定节假日和调休日历接入后以其为准。）",
+    "overdue_note": "检查结果应自检查完成之日起 20 个工作日内公示；年度抽查计划应于 1 月底前编制完成；"
+    "摇号后应在抽查任务规定的工作日内开始检查。工作日按国务院办公厅公布的当年节假日安排计算"
+    "（法定节假日不计，调休上班日计入）。尚未公示的检查结果列在最前，其余按逾期工作日由多到少排列。",
     "no_overdue": "没有逾期事项。",
-    "no_result_yet": "检查期间已结束，尚未公示检查结果",
+    "late_R1": "检查结果逾期公示",
+    "late_R2": "年度抽查计划逾期发布",
+    "late_R3": "逾期开始检查",
+    "late_R4": "{n} 户尚未公示检查结果",
+    "before_draw": "摇号前即开始检查",
     "no_draw": "尚未摇号",
     "no_result": "尚未公示",
     "withheld": "（依法不予公开）",
@@ -236,6 +242,11 @@ class SiteData:
                 and r.record.ref == self.site.result_codes
             ):
                 self.codes = r.record
+
+        self.calendar = content.calendar or Calendar.from_years(
+            [], display_path(content.config_root / CALENDAR_DIR)
+        )
+        """The official working-day calendar (lateness is counted with it)."""
 
         self.roots.sort(key=lambda r: r.record.version)
         self.key_registries.sort(key=lambda r: r.record.version)
