@@ -25,9 +25,10 @@ calendar file raises :class:`generator.workdays.MissingCalendarYear` — never a
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from . import validate_draws
@@ -62,7 +63,7 @@ class Finding:
     ``at`` is the data path in the record file; :attr:`line` and :attr:`col` are looked up
     from it only when asked for (the file is re-read if it came from the record cache)."""
 
-    loaded: Loaded = field(repr=False, compare=False)
+    loaded: Loaded = dataclasses.field(repr=False, compare=False)
     at: tuple[str | int, ...]
     rule: str
     status: Status

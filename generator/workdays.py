@@ -21,7 +21,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .errors import GongkaiError
 from .models import CalendarYear
@@ -71,8 +71,14 @@ class Calendar:
     workdays: frozenset[dt.date]
     """The weekend days worked in exchange (调休上班)."""
     directory: str = "site_config/calendar"
-    _weekday_holidays: tuple[dt.date, ...] = ()
-    _sorted_workdays: tuple[dt.date, ...] = ()
+    _weekday_holidays: tuple[dt.date, ...] = field(init=False, repr=False, compare=False)
+    _sorted_workdays: tuple[dt.date, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Sorted once, so that a span is counted with two bisections per list.
+        weekday = tuple(sorted(d for d in self.holidays if d.weekday() < 5))
+        object.__setattr__(self, "_weekday_holidays", weekday)
+        object.__setattr__(self, "_sorted_workdays", tuple(sorted(self.workdays)))
 
     @classmethod
     def from_years(cls, years: Iterable[CalendarYear], directory: str) -> Calendar:
@@ -84,14 +90,7 @@ class Calendar:
             known.add(y.year)
             holidays.update(dt.date.fromisoformat(d) for d in y.holidays)
             workdays.update(dt.date.fromisoformat(d) for d in y.workdays)
-        return cls(
-            frozenset(known),
-            frozenset(holidays),
-            frozenset(workdays),
-            directory,
-            tuple(sorted(d for d in holidays if d.weekday() < 5)),
-            tuple(sorted(workdays)),
-        )
+        return cls(frozenset(known), frozenset(holidays), frozenset(workdays), directory)
 
     def _need(self, first: dt.date, last: dt.date) -> None:
         """Raise :class:`MissingCalendarYear` for the first year of first..last without a file."""
