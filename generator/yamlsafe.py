@@ -138,6 +138,45 @@ class _Builder:
         return text
 
 
+try:  # libyaml through ruamel.yaml.clib: the same events, twenty times faster
+    from _ruamel_yaml import CParser as _CParser
+except ImportError:  # pragma: no cover - the pure parser gives the same events
+    _CParser = None
+
+_PURE_ONLY = re.compile("[\x85\u2028\u2029\ufeff\t\r]|\\\\/|^%", re.MULTILINE)
+"""Text the C parser is not trusted with: YAML 1.1 line breaks (NEL, LS, PS), byte-order
+marks, tabs, carriage returns, the YAML 1.2 ``\\/`` escape and directives. These go
+to the pure parser, which reads YAML 1.2."""
+
+
+class _LeftToPureError(Exception):
+    """The text is left to the pure parser."""
+
+
+def _parse_events(text: str) -> list[Event]:
+    """The file's YAML events (with positions). libyaml (ruamel.yaml.clib) reads the
+    common case; the pure-Python parser reads anything it refuses or is not trusted
+    with, so every error message comes from the pure parser and stays the same."""
+    if _CParser is not None and not _PURE_ONLY.search(text):
+        try:
+            parser = _CParser(text)
+            events: list[Event] = []
+            while True:
+                event = parser.get_event()
+                if isinstance(event, ScalarEvent) and event.style == "":
+                    if event.value == "":
+                        raise _LeftToPureError  # an empty value: its position differs
+                    event.style = None  # plain, as the pure parser says
+                events.append(event)
+                if isinstance(event, StreamEndEvent):
+                    return events
+        except (YAMLError, _LeftToPureError):
+            pass
+    yaml = YAML(typ="safe", pure=True)
+    yaml.version = (1, 2)
+    return list(yaml.parse(text))
+
+
 def _dotted(where: Path_) -> str:
     out = ""
     for part in where:
@@ -154,10 +193,8 @@ def parse_yaml(text: str, path: str) -> tuple[Document | None, list[Problem]]:
     builder = _Builder(path)
     if not text.strip():
         return None, [Problem(path, 0, 0, "", "file is empty (expected a YAML mapping)")]
-    yaml = YAML(typ="safe", pure=True)
-    yaml.version = (1, 2)
     try:
-        events = list(yaml.parse(text))
+        events = _parse_events(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0
