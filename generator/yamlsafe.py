@@ -139,7 +139,7 @@ class _Builder:
 
 
 try:  # libyaml through ruamel.yaml.clib: the same events, twenty times faster
-    from _ruamel_yaml import CParser as _CParser
+    from _ruamel_yaml import CParser as _CParser  # type: ignore[import-not-found]
 except ImportError:  # pragma: no cover - the pure parser gives the same events
     _CParser = None
 
