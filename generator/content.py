@@ -272,12 +272,16 @@ class Content:
     problems: list[Problem] = field(default_factory=list)
     site: SiteConfig | None = None
     config_records: list[Loaded] = field(default_factory=list)
-    calendar: Calendar | None = None
-    """The working-day calendar of ``site_config/calendar/`` (the years that loaded)."""
+    calendar: Calendar = field(init=False)
+    """The working-day calendar of ``site_config/calendar/``: the years that loaded (none
+    until the configuration is read, when every working day is a clear error)."""
     files_seen: int = 0
     broken: set[tuple[str, str]] = field(default_factory=set)
     """(kind, id) of records whose files have problems of their own: references
     to them are not reported again."""
+
+    def __post_init__(self) -> None:
+        self.calendar = Calendar.from_years([], display_path(self.config_root / CALENDAR_DIR))
 
     def of_kind(self, kind: type[Record]) -> list[Loaded]:
         """The records of ``kind``, chosen by model without validating any other record."""

@@ -115,19 +115,16 @@ def deadlines_command(
     started within the task's working days of the draw, R4 drawn targets whose results are
     overdue. Exits with 1 if any deadline was missed.
     """
-    from .content import display_path, load_content
+    from .content import load_content
     from .deadlines import deadline_problems
     from .errors import InputError
     from .validate import validate
-    from .workdays import Calendar
 
     content = load_content(content_dir, config_dir)
     report = validate(content)
     if report.errors:
         raise InputError(report.errors)
-    calendar = content.calendar or Calendar.from_years(
-        [], display_path(content.config_root / "calendar")
-    )
+    calendar = content.calendar
     findings = deadline_problems(content, calendar, today)
     if json_out:
         click.echo(as_json(findings, today))

@@ -76,7 +76,6 @@ def _load(root: Path) -> Content:
 
 def _findings(root: Path, today: dt.date = AUTUMN) -> list[Finding]:
     content = _load(root)
-    assert content.calendar is not None
     return deadline_problems(content, content.calendar, today)
 
 
@@ -269,7 +268,6 @@ def test_r4_results_owed_after_the_deadline(demo: Path) -> None:
 
 def test_a_missing_calendar_year_names_the_year_and_the_file(demo: Path) -> None:
     content = _load(demo)
-    assert content.calendar is not None
     with pytest.raises(MissingCalendarYear) as caught:
         deadline_problems(content, content.calendar, D(2027, 1, 4))
     assert caught.value.year == 2027
@@ -279,7 +277,6 @@ def test_a_missing_calendar_year_names_the_year_and_the_file(demo: Path) -> None
 def test_no_calendar_at_all(mini: Path) -> None:
     shutil.rmtree(mini / "site_config" / "calendar")
     content = _load(mini)
-    assert content.calendar is not None
     with pytest.raises(MissingCalendarYear, match=r"site_config/calendar/2023\.yaml"):
         deadline_problems(content, content.calendar, D(2023, 10, 1))
 
@@ -372,7 +369,6 @@ def test_cli_validates_first(mini: Path) -> None:
 
 def test_the_demo_is_checked_end_to_end() -> None:
     content = load_content(CONTENT, SITE_CONFIG)
-    assert content.calendar is not None
     findings = deadline_problems(content, content.calendar, D(2026, 6, 1))
     assert {f.rule for f in findings if f.status == "fail"} == {"R1", "R4"}
     for f in findings:

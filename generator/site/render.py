@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..content import CALENDAR_DIR, Loaded, display_path
+from ..content import Loaded
 from ..envelope import dsse_envelope
 from ..models import (
     ChecklistItem,
@@ -243,9 +243,7 @@ class SiteData:
             ):
                 self.codes = r.record
 
-        self.calendar = content.calendar or Calendar.from_years(
-            [], display_path(content.config_root / CALENDAR_DIR)
-        )
+        self.calendar: Calendar = content.calendar
         """The official working-day calendar (lateness is counted with it)."""
 
         self.roots.sort(key=lambda r: r.record.version)
