@@ -53,7 +53,8 @@ MAX_SHOWN = 30
 
 
 class UnusableInputError(GongkaiError):
-    """The base cannot be read at all: no git repository, or REF is not a revision (exit 2)."""
+    """The base cannot be read at all: no git repository, REF is not a revision, or git
+    cannot read its files (exit 2)."""
 
 
 # ---------------------------------------------------------------------------
@@ -269,7 +270,7 @@ class BaseTree:
             ids = "".join(f"{self.blobs[p]}\n" for p in wanted).encode()
             proc = _git(self.top, "cat-file", "--batch", stdin=ids)
             if proc.returncode != 0:
-                raise GongkaiError(
+                raise UnusableInputError(
                     f"git cat-file: 无法读取基准的文件 / cannot read the base's files "
                     f"({_first_line(proc.stderr)})"
                 )
@@ -278,7 +279,7 @@ class BaseTree:
                 end = out.index(b"\n", at)
                 header = out[at:end].split()
                 if len(header) != 3:
-                    raise GongkaiError(
+                    raise UnusableInputError(
                         f"git cat-file: {self.prefix}{path}: 基准中缺少此文件 / missing at the base"
                     )
                 size = int(header[2])
@@ -318,12 +319,12 @@ def read_base(content_dir: Path, ref: str) -> BaseTree:
     commit = proc.stdout.decode().strip()
     prefix = "" if rel == "." else rel + "/"
     base = BaseTree(ref, commit, top, prefix)
-    args = ["ls-tree", "-r", "-z", "--full-tree", commit]
+    args = ["--literal-pathspecs", "ls-tree", "-r", "-z", "--full-tree", commit]
     if prefix:
         args += ["--", prefix]
     proc = _git(top, *args)
     if proc.returncode != 0:
-        raise GongkaiError(
+        raise UnusableInputError(
             f"git ls-tree {ref}: 无法列出基准的文件 / cannot list the base's files "
             f"({_first_line(proc.stderr)})"
         )

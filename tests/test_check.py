@@ -692,3 +692,16 @@ def test_outside_a_git_repository_exits_2(
     assert out == ""
     assert err.startswith("错误 / error: content: 不在 git 仓库中 / not inside a git repository")
     assert not (plain / "check.md").exists()
+
+
+def test_a_base_whose_files_git_cannot_read_exits_2(repo: Path) -> None:
+    """As in a clone that lacks the base's objects: the base's checkpoint blob is gone."""
+    oid = git(repo, "rev-parse", "main:content/log/checkpoint").strip()
+    (repo / ".git" / "objects" / oid[:2] / oid[2:]).unlink()
+    code, out, err = run("check", "--base", "main", "--markdown", "check.md")
+    assert code == 2
+    assert out == ""
+    assert err.startswith(
+        "错误 / error: git cat-file: content/log/checkpoint: 基准中缺少此文件 / missing at the base"
+    )
+    assert not (repo / "check.md").exists()
