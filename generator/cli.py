@@ -291,8 +291,10 @@ def _register_subcommands() -> None:
     from .deadlines_cli import deadlines_command
     from .draw_cli import draw, verify_draw
     from .importer import import_group
+    from .init_cli import init_command
     from .keys_cli import keys_group, sign
     from .log_cli import log_group
+    from .root_cli import root_group
     from .site.serve import serve_command
     from .site.stats import report_command
 
@@ -305,6 +307,8 @@ def _register_subcommands() -> None:
     main.add_command(log_group)
     main.add_command(report_command)
     main.add_command(serve_command)
+    main.add_command(init_command)
+    main.add_command(root_group)
     main.add_command(check_command)
     main.add_command(deadlines_command)
 

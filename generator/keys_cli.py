@@ -22,7 +22,7 @@ from .content import Loaded, display_path, load_record_file
 from .envelope import existing_signatures, with_signatures
 from .errors import GongkaiError
 from .keyfile import PrivateKey, make_key, new_seed, read_key_file, write_key_file
-from .models import SIGNED_KINDS, WITNESS_KINDS, KeyRegistry
+from .models import SIGNED_KINDS, WITNESS_KINDS, KeyRegistry, SiteConfig
 from .signing import (
     SignatureFormatError,
     decode_signature,
@@ -32,7 +32,7 @@ from .signing import (
     signing_input,
     verify_bytes,
 )
-from .yamlsafe import parse_yaml
+from .yamlsafe import parse_yaml, read_yaml_file
 from .yamlwrite import dump_yaml
 
 DEFAULT_KEY_DIR = Path("~/.config/gongkai/keys")
@@ -59,14 +59,45 @@ def _repository_root(start: Path) -> Path | None:
     return None
 
 
-def _latest_registry(content: Path) -> Loaded:
-    versions = sorted(
+def _registry_versions(content: Path) -> list[Path]:
+    return sorted(
         (content / "keys").glob("v*.yaml"),
         key=lambda p: int(p.stem[1:]) if p.stem[1:].isdigit() else 0,
     )
+
+
+def jurisdiction_of(content: Path) -> str | None:
+    """The jurisdiction named in ``site_config/site.yaml`` beside ``content``, if any."""
+    site = content.parent / "site_config" / "site.yaml"
+    if not site.is_file():
+        return None
+    doc, problems = read_yaml_file(str(site))
+    if doc is None or problems:
+        return None
+    try:
+        return SiteConfig.model_validate(doc.data).jurisdiction
+    except ValidationError:
+        return None
+
+
+def private_key_path(out: Path | None, default_name: str, content: Path) -> Path:
+    """Where a new private key goes: ``out``, or ``default_name`` in the default key
+    directory; never inside the repository that holds ``content``."""
+    path = (out or DEFAULT_KEY_DIR / default_name).expanduser()
+    repo = _repository_root(content)
+    if repo is not None and repo in path.resolve().parents:
+        raise GongkaiError(
+            f"{path}: private keys must not be written inside the repository ({repo}); choose --out elsewhere"
+        )
+    return path
+
+
+def _latest_registry(content: Path) -> Loaded:
+    versions = _registry_versions(content)
     if not versions:
         raise GongkaiError(
-            f"{display_path(content / 'keys')}: no key registry (expected v1.yaml); see docs/operator-guide.md"
+            f"{display_path(content / 'keys')}: no key registry (expected v1.yaml); "
+            "gongkai keys new makes it (docs/操作指南.md)"
         )
     loaded, problems = load_record_file(versions[-1])
     if loaded is None or problems or not isinstance(loaded.record, KeyRegistry):
@@ -80,7 +111,20 @@ def _write_registry_change(content: Path, change: Any, what: str) -> Path:
     """Apply ``change`` to the latest registry's data and write it as a draft.
 
     A signed latest version is kept and the change becomes version N+1 (superseding
-    it); an unsigned latest draft is changed in place."""
+    it); an unsigned latest draft is changed in place. A repository without a key
+    registry gets version 1."""
+    if not _registry_versions(content):
+        jurisdiction = jurisdiction_of(content) or ""
+        first: dict[str, Any] = {
+            "_type": "keys/v1",
+            "id": "keys",
+            "version": 1,
+            "supersedes": None,
+            "name": f"{jurisdiction}签名密钥登记册",
+            "published_on": _today(),
+            "keys": [],
+        }
+        return _write_registry(content / "keys" / "v1.yaml", first, change, what)
     latest = _latest_registry(content)
     data: dict[str, Any] = dict(latest.signed)
     data["keys"] = [dict(k) for k in data["keys"]]
@@ -91,6 +135,10 @@ def _write_registry_change(content: Path, change: Any, what: str) -> Path:
         target = content / "keys" / f"v{data['version']}.yaml"
     else:
         target = Path(latest.path)
+    return _write_registry(target, data, change, what)
+
+
+def _write_registry(target: Path, data: dict[str, Any], change: Any, what: str) -> Path:
     change(data)
     try:
         KeyRegistry.model_validate(data)
@@ -100,6 +148,7 @@ def _write_registry_change(content: Path, change: Any, what: str) -> Path:
         message = str(first.get("ctx", {}).get("error", first["msg"]))
         raise GongkaiError(f"the key registry would not be valid: {where}: {message}") from None
     header = f"# 密钥登记册草稿：{what}。须由根信任中登记册签名密钥达到门槛数签名后生效（gongkai sign）。\n"
+    target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(header + dump_yaml(data), encoding="utf-8")
     return target
 
@@ -110,6 +159,14 @@ def _ask_passphrase(confirm: bool) -> str:
         return env
     value: str = click.prompt("口令 / passphrase", hide_input=True, confirmation_prompt=confirm)
     return value
+
+
+encrypt_option = click.option(
+    "--passphrase",
+    is_flag=True,
+    help="用口令加密私钥（argon2id + SecretBox）。 / Encrypt the private key with a passphrase.",
+)
+"""``--passphrase`` of the commands that make a private key."""
 
 
 def read_private_keys(key_files: tuple[Path, ...], passphrase: bool) -> list[PrivateKey]:
@@ -143,12 +200,7 @@ def _new_key(
     passphrase: bool,
 ) -> tuple[PrivateKey, Path, Path]:
     key = make_key(new_seed(), label, department)
-    path = (out or DEFAULT_KEY_DIR / f"{key.keyid[:16]}.json").expanduser()
-    repo = _repository_root(content)
-    if repo is not None and repo in path.resolve().parents:
-        raise GongkaiError(
-            f"{path}: private keys must not be written inside the repository ({repo}); choose --out elsewhere"
-        )
+    path = private_key_path(out, f"{key.keyid[:16]}.json", content)
     entry: dict[str, Any] = {"keyid": key.keyid, "public": key.public, "label": label, "role": role}
     if role == "department":
         entry["department"] = department
@@ -206,11 +258,7 @@ def _new_key(
     default=None,
     help="私钥文件（须在仓库之外），默认 ~/.config/gongkai/keys/。 / The private key file (outside the repository).",
 )
-@click.option(
-    "--passphrase",
-    is_flag=True,
-    help="用口令加密私钥（argon2id + SecretBox）。 / Encrypt the private key with a passphrase.",
-)
+@encrypt_option
 @content_option
 @handle_errors
 def keys_new(

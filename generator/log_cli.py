@@ -264,17 +264,22 @@ def consistency_command(old: Path, new: Path | None, content_dir: Path) -> None:
     is_flag=True,
     help="用口令加密私钥。 / Encrypt the private key with a passphrase.",
 )
+@content_option
 @handle_errors
-def new_key_command(origin: str, label: str, out: Path | None, passphrase: bool) -> None:
-    """新建日志签名密钥，并打印应写入下一版根信任的 log 段。
+def new_key_command(
+    origin: str, label: str, out: Path | None, passphrase: bool, content_dir: Path
+) -> None:
+    """新建日志签名密钥，写入根信任草稿，或打印应写入下一版根信任的 log 段。
 
-    Create a log signing key (outside the repository, mode 0600) and print
-    the `log:` block to add to the next version of the root of trust, and the
-    key in the form other signed-note tools read.
+    Create a log signing key (outside the repository, mode 0600). When the newest root
+    of trust is an unsigned draft (a new repository: gongkai root new-key), the key is
+    added to its `log:` role; otherwise the `log:` block to add to the next root version
+    is printed. Also prints the key in the form other signed-note tools read.
     """
     from .checkpoint import valid_name, verifier_key
     from .keyfile import make_key, new_seed, write_key_file
     from .keys_cli import DEFAULT_KEY_DIR, _ask_passphrase, _repository_root
+    from .root_cli import add_log_key, check_root, unsigned_root_draft, write_root_draft
 
     if not valid_name(origin) or not re.fullmatch(r"[!-*,-~]{1,200}", origin):
         raise click.BadParameter(
@@ -283,6 +288,10 @@ def new_key_command(origin: str, label: str, out: Path | None, passphrase: bool)
             param_hint="--origin",
         )
     key = make_key(new_seed(), label, None)
+    draft = unsigned_root_draft(content_dir)
+    if draft is not None:
+        add_log_key(draft[0], origin, key.public)  # refuses another log's name: nothing written
+        check_root(draft[0])
     path = (out or DEFAULT_KEY_DIR / f"log-{key.keyid[:16]}.json").expanduser()
     repo = _repository_root(Path.cwd())
     if repo is not None and repo in path.resolve().parents:
@@ -293,6 +302,17 @@ def new_key_command(origin: str, label: str, out: Path | None, passphrase: bool)
     write_key_file(path, key, _ask_passphrase(confirm=True) if passphrase else None)
     click.echo(f"私钥 / private key: {path} (mode 0600{', encrypted' if passphrase else ''})")
     click.echo(f"签名笔记密钥 / signed-note verifier key: {verifier_key(origin, key.public)}")
+    if draft is not None:
+        data, draft_path = draft
+        try:
+            write_root_draft(draft_path, data, f"新增日志密钥 {label}")
+        except BaseException:
+            path.unlink(missing_ok=True)  # no private key without its place in the root
+            raise
+        click.echo(
+            f"已写入根信任草稿 / added to the root draft: {display_path(draft_path)} (log: {origin})"
+        )
+        return
     click.echo("写入下一版根信任 / add to the next root version (content/root/N.yaml):")
     click.echo("  log:")
     click.echo(f"    origin: {origin}")
