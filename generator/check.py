@@ -582,7 +582,7 @@ def check_deadlines(content: Content, new: set[str], valid: bool, today: str) ->
     adds or changes (``new``: their display paths); the records already published at the
     base are not this change's (``gongkai deadlines`` reports them)."""
     from .deadlines import deadline_problems
-    from .workdays import Calendar, MissingCalendarYear
+    from .workdays import MissingCalendarYear
 
     if not valid:
         return _check(
@@ -590,11 +590,8 @@ def check_deadlines(content: Content, new: set[str], valid: bool, today: str) ->
             "not checked",
             "记录未通过校验（C1），未检查时限 / not checked: the records do not validate (C1)",
         )
-    calendar = content.calendar or Calendar.from_years(
-        [], display_path(content.config_root / "calendar")
-    )
     try:
-        found = deadline_problems(content, calendar, dt.date.fromisoformat(today))
+        found = deadline_problems(content, content.calendar, dt.date.fromisoformat(today))
     except MissingCalendarYear as exc:
         path = f"{exc.directory.rstrip('/')}/{exc.year}.yaml"
         return _check(
