@@ -314,6 +314,14 @@ def test_guide_check_steps_pass(guide_run: Run) -> None:
     assert guide_run.left_out == []
     assert len(guide_run.check_lines) == 3  # plan, draw, results: each pull request
     assert guide_run.returncode == 0, guide_run.output[-6000:]
+    verdicts = re.findall(
+        r"(\d+) 通过 pass · (\d+) 失败 fail · (\d+) 未检查 not checked", guide_run.output
+    )
+    assert len(verdicts) == 3
+    assert verdicts[-1][1:] == (
+        "0",
+        "0",
+    )  # the results' pull request: everything checked, and passed
 
 
 @pytest.mark.slow
