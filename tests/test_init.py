@@ -5,6 +5,7 @@ tests/test_init_guide.py."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import subprocess
 import sys
 import tomllib
@@ -432,3 +433,31 @@ def test_root_new_key_after_a_signed_root_drafts_the_next_version(
         "content/root/2.yaml: root version 2: signed by 3 of the root's own keys (threshold 3)"
         in result.stdout
     )
+
+
+@pytest.mark.parametrize(
+    ("direct_url", "expected"),
+    [
+        (
+            '{"url": "https://git.example.org/gongkai.git", "vcs_info": {"vcs": "git", '
+            '"requested_revision": "v0.1.0", "commit_id": "7921be1537eac1e97bc40179a57f0349c2aabfad"}}',
+            "git+https://git.example.org/gongkai.git@7921be1537eac1e97bc40179a57f0349c2aabfad",
+        ),
+        ('{"url": "file:///work/gongkai", "dir_info": {"editable": true}}', None),
+        (None, None),
+    ],
+    ids=["git-commit", "local-editable", "from-an-index"],
+)
+def test_init_pins_the_source_pip_recorded(
+    monkeypatch: pytest.MonkeyPatch, direct_url: str | None, expected: str | None
+) -> None:
+    """PEP 610: pip records where it installed gongkai from; a git commit over https is
+    something CI can install again, a local directory is not."""
+
+    class Installed:
+        def read_text(self, name: str) -> str | None:
+            assert name == "direct_url.json"
+            return direct_url
+
+    monkeypatch.setattr(importlib.metadata, "distribution", lambda _: Installed())
+    assert init_cli.installed_source() == expected
