@@ -281,7 +281,9 @@ def test_pull_request_check_step_fails_the_job_and_still_writes_the_summary(
     steps = _steps(load_workflow(PULL_REQUEST), "check")
     assert _outcome(steps, outcomes, _runs("gongkai check --base")).status == "failed"
     assert _outcome(steps, outcomes, _runs("GITHUB_STEP_SUMMARY")).status == "ran"
-    assert Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8").strip()
+    summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
+    assert "❌" in summary  # the check's own Markdown, naming what failed
+    assert published.relative_to(repo).as_posix() in summary
     assert _outcome(steps, outcomes, _runs("gongkai build")).status == "not run"
 
 
