@@ -70,7 +70,14 @@ from .models import (
     Void,
 )
 from .signing import pae, payload_type
-from .trust import Check, SignedDoc, verify_key_registry, verify_record, verify_root_chain
+from .trust import (
+    Check,
+    SignedDoc,
+    StatedClock,
+    verify_key_registry,
+    verify_record,
+    verify_root_chain,
+)
 
 BUNDLE_FORMAT = "gongkai-draw-bundle/1"
 MAX_BUNDLE_BYTES = 512 * 2**20
@@ -335,6 +342,7 @@ class _Doc:
             signed,
             [s.model_dump() for s in env.signatures],
             message=pae(env.payloadType, body),
+            sha256=self.digest,
         )
 
 
@@ -407,8 +415,22 @@ def verify_bundle(
     checks.extend(reg_checks)
     if registry is None:
         return fail("record", "no trusted key registry to check the signatures against")
-    for d in (draw_doc, plan_doc, *item_docs):
-        checks.append(verify_record(d.doc, registry))
+    signed = (draw_doc, plan_doc, *item_docs)
+    # A bundle carries no log times: keys are judged at the dates the records state.
+    stated = {d.digest: d.record.signed_on() or now[:10] for d in signed}
+    checks.append(
+        _check(
+            f"{source}: log times",
+            "not checked",
+            "包中没有透明日志的时间：密钥有效性按记录自述的日期判断，未按入日志时间核验（在仓库中运行 "
+            "gongkai verify 可核验）/ the bundle carries no transparency-log times: key validity "
+            "is judged at the dates the records state, not at when they entered the log (run "
+            "gongkai verify on the repository for that)",
+        )
+    )
+    clock = StatedClock(now[:10], stated)
+    for d in signed:
+        checks.append(verify_record(d.doc, registry, clock))
 
     rec = draw_doc.record
     plan = plan_doc.record

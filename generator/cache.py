@@ -28,10 +28,11 @@ when it is first used (the same code and data validate the same way).
 
 For checking signatures without decoding the record or validating its model
 (:class:`Facts`, what ``gongkai verify`` reads), an entry also keeps the
-``signatures`` alone as JSON and what the validated record's ``signed_on()``,
+``signatures`` alone as JSON and what the validated record's
 ``signing_department()`` and ``required_witnesses()`` returned: functions of
 the file's bytes and the code, like everything else in the entry. Outcomes of
-signature checks are never kept: every signature is verified on every run.
+signature checks are never kept: every signature is verified on every run (and
+key validity is judged by the transparency log, which is not in the entry).
 
 **Where.** One SQLite database, ``records.sqlite3``, in ``$GONGKAI_CACHE_DIR``,
 else ``$XDG_CACHE_HOME/gongkai``, else ``~/.cache/gongkai``. ``GONGKAI_NO_CACHE=1``
@@ -73,7 +74,7 @@ if TYPE_CHECKING:
     from .content import Loaded
     from .errors import Problem
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 """Bumped when what is stored, or how, changes."""
 DB_NAME = "records.sqlite3"
 ENV_DIR = "GONGKAI_CACHE_DIR"
@@ -162,8 +163,6 @@ class Entry(NamedTuple):
     """UTF-8 JSON ``{"signed": ..., "signatures": ...}``, keys in the order written."""
     jcs: bytes
     """Canonical JSON (RFC 8785) of ``signed``."""
-    signed_on: str | None
-    """What the validated record's ``signed_on()`` gives: the date its keys are judged at."""
     department: str | None
     """What the validated record's ``signing_department()`` gives."""
     sigs: str | None
@@ -208,7 +207,6 @@ def make_entry(loaded: Loaded) -> Entry | None:
         signatures is not None,
         value,
         loaded.jcs or b"",
-        record.signed_on(),
         record.signing_department(),
         sigs,
         record.required_witnesses(),
@@ -225,7 +223,6 @@ class Facts(NamedTuple):
     """1 for a signed envelope, 0 for a bare draft (as stored)."""
     jcs: bytes
     sigs: str | None
-    signed_on: str | None
     department: str | None
     witnesses: int
 
@@ -252,14 +249,13 @@ CREATE TABLE IF NOT EXISTS entries (
     envelope INTEGER NOT NULL,
     value BLOB NOT NULL,
     jcs BLOB NOT NULL,
-    signed_on TEXT,
     department TEXT,
     sigs TEXT,
     witnesses INTEGER NOT NULL
 ) WITHOUT ROWID
 """
-_COLUMNS = "key, kind, model, envelope, value, jcs, signed_on, department, sigs, witnesses"
-_INSERT = f"INSERT OR REPLACE INTO entries ({_COLUMNS}) VALUES ({', '.join('?' * 10)})"  # noqa: S608 - only placeholders
+_COLUMNS = "key, kind, model, envelope, value, jcs, department, sigs, witnesses"
+_INSERT = f"INSERT OR REPLACE INTO entries ({_COLUMNS}) VALUES ({', '.join('?' * 9)})"  # noqa: S608 - only placeholders
 
 
 class RecordCache:
@@ -316,7 +312,7 @@ class RecordCache:
     def get_facts(self, keys: Sequence[bytes]) -> dict[bytes, Facts]:
         """:meth:`get_many` for checking signatures: what :class:`Facts` holds,
         without the record's data."""
-        columns = "key, kind, model, envelope, jcs, sigs, signed_on, department, witnesses"
+        columns = "key, kind, model, envelope, jcs, sigs, department, witnesses"
         make = Facts._make
         found = {row[0]: make(row[1:]) for row in self._select(columns, keys)}
         self.hits += len(found)

@@ -43,28 +43,31 @@ from .merkle import (
     bundles,
     leaf_hash,
     parse_tile_path,
+    root_of,
     tile_path,
     tiles,
     unbundle,
 )
 from .models import LogRole, Record, Root
 from .tlog import (
+    CHINA,
     Consistency,
     Entry,
+    EntryError,
     Finding,
     LogError,
+    LogTimes,
     Published,
     compare,
     decode_entry,
     entries_unmatched,
-    first_times,
+    entry_times,
     plan_append,
     records_missing,
     time_order,
 )
 from .trust import Check, SignedDoc, number, verify_root_chain
 
-CHINA = dt.timezone(dt.timedelta(hours=8))
 STATE_FORMAT = "gongkai-checkpoints"
 
 
@@ -132,21 +135,63 @@ def read_checkpoint_file(path: Path) -> tuple[Checkpoint, str]:
         raise LogError(f"{display_path(path)}: 不是检查点 / not a checkpoint: {exc}") from None
 
 
+def _checkpoint_file(directory: Path) -> Path | None:
+    """The log's checkpoint file; None when there is no log (no directory, or an
+    empty one); LogError when the directory holds files but no checkpoint."""
+    cp_path = directory / "checkpoint"
+    if cp_path.is_file():
+        return cp_path
+    if directory.is_dir() and any(directory.iterdir()):
+        raise LogError(
+            f"{display_path(cp_path)}: 日志目录中没有检查点 / the log directory has no checkpoint"
+        )
+    return None
+
+
 def read_log(directory: Path) -> LogFiles:
     """Read the checkpoint, the entries it counts and check every file of the log.
 
     No log (no directory, or no checkpoint in it) gives an empty LogFiles; a
     checkpoint that cannot be read raises LogError."""
     log = LogFiles(directory)
-    cp_path = directory / "checkpoint"
-    if not cp_path.is_file():
-        if directory.is_dir() and any(directory.iterdir()):
-            raise LogError(
-                f"{display_path(cp_path)}: 日志目录中没有检查点 / the log directory has no checkpoint"
-            )
+    cp_path = _checkpoint_file(directory)
+    if cp_path is None:
         return log
     log.checkpoint, log.checkpoint_text = read_checkpoint_file(cp_path)
-    size = log.checkpoint.size
+    found, problem = _entry_bundles(directory, log.checkpoint.size)
+    for shown, start, raws in found:
+        bad = _decode_into(log, shown, start, raws)
+        if bad is not None:
+            problem = bad  # reading stops at the first entry that is not one
+            break
+    if problem is not None:
+        log.entry_problems.append(problem)
+    if log.complete:
+        _check_tiles(log)
+    return log
+
+
+def _decode_into(log: LogFiles, shown: str, start: int, raws: list[bytes]) -> Finding | None:
+    """Add the entries of one bundle to ``log``, up to the first that is not an entry
+    (the problem returned)."""
+    for i, raw in enumerate(raws):
+        try:
+            entry = decode_entry(raw)
+        except ValueError as exc:
+            return Finding(f"{shown} (entry {start + i})", f"条目格式错误 / not a log entry: {exc}")
+        log.raw.append(raw)
+        log.entries.append(entry)
+        log.tree.append(leaf_hash(raw))  # its bytes are canonical: decode_entry checked
+    return None
+
+
+def _entry_bundles(
+    directory: Path, size: int
+) -> tuple[list[tuple[str, int, list[bytes]]], Finding | None]:
+    """The entry bundles of a log of ``size`` entries, in order, each as (its path
+    as shown, the index of its first entry, its entries), up to the first bundle
+    that is missing, cut short or of the wrong width (the problem)."""
+    found: list[tuple[str, int, list[bytes]]] = []
     for n in range(-(-size // TILE_WIDTH)):
         width = min(TILE_WIDTH, size - n * TILE_WIDTH)
         rel = tile_path("entries", n, width)
@@ -154,41 +199,21 @@ def read_log(directory: Path) -> LogFiles:
         try:
             data = (directory / rel).read_bytes()
         except OSError:
-            log.entry_problems.append(
-                Finding(shown, "条目包缺失 / entry bundle missing (the checkpoint counts it)")
+            return found, Finding(
+                shown, "条目包缺失 / entry bundle missing (the checkpoint counts it)"
             )
-            break
         try:
-            found = unbundle(data)
+            raws = unbundle(data)
         except ValueError as exc:
-            log.entry_problems.append(Finding(shown, f"条目包被截断 / bundle cut short: {exc}"))
-            break
-        if len(found) != width:
-            log.entry_problems.append(
-                Finding(
-                    shown,
-                    f"条目包有 {len(found)} 条，检查点要求 {width} 条 / the bundle holds "
-                    f"{len(found)} entries, the checkpoint counts {width}",
-                )
+            return found, Finding(shown, f"条目包被截断 / bundle cut short: {exc}")
+        if len(raws) != width:
+            return found, Finding(
+                shown,
+                f"条目包有 {len(raws)} 条，检查点要求 {width} 条 / the bundle holds "
+                f"{len(raws)} entries, the checkpoint counts {width}",
             )
-            break
-        for i, raw in enumerate(found):
-            index = n * TILE_WIDTH + i
-            try:
-                entry = decode_entry(raw)
-            except ValueError as exc:
-                log.entry_problems.append(
-                    Finding(f"{shown} (entry {index})", f"条目格式错误 / not a log entry: {exc}")
-                )
-                break
-            log.raw.append(raw)
-            log.entries.append(entry)
-            log.tree.append(entry.leaf)
-        if log.entry_problems:
-            break
-    if log.complete:
-        _check_tiles(log)
-    return log
+        found.append((shown, n * TILE_WIDTH, raws))
+    return found, None
 
 
 def _check_tiles(log: LogFiles) -> None:
@@ -795,36 +820,44 @@ def _done(report: LogReport) -> LogReport:
 # Log times, for judging key validity
 
 
-def log_times(content_dir: Path, root: Root | None = None) -> dict[tuple[str, int], str]:
-    """When each record entered the log: ``(id, version) -> logged_at`` of its first
-    entry (``YYYY-MM-DDTHH:MM:SS+08:00``). Empty when there is no log.
+def log_times(content_dir: Path, root: Root | None = None) -> LogTimes | None:
+    """When each record (by the SHA-256 of its signed data) and each of its
+    signatures entered the log, as days in China time (:class:`LogTimes`).
+    None when there is no log.
 
-    The entries must hash to the checkpoint's root, and with ``root`` the
-    checkpoint must be signed by its log keys; otherwise LogError. An id shared
-    by two record kinds is left out (its time would be ambiguous)."""
-    log = read_log(log_directory(content_dir))
-    if log.checkpoint is None:
-        return {}
-    if not log.root_matches:
-        raise LogError(
-            f"{log.checkpoint_path}: 日志条目与检查点不符 / the log's entries do not match its "
-            "checkpoint; run gongkai log verify"
-        )
+    Only what the times depend on is checked, in one pass over the entries: the
+    checkpoint (with ``root``: signed by a threshold of its log keys), every
+    entry it counts, well-formed, and the entries hashing to its root. Anything
+    else raises LogError naming the file. Hash tiles are not read (``gongkai
+    log verify`` checks them): the checkpoint signs the entries themselves."""
+    directory = log_directory(content_dir)
+    cp_path = _checkpoint_file(directory)
+    if cp_path is None:
+        return None
+    cp, _ = read_checkpoint_file(cp_path)
+    shown = display_path(cp_path)
     if root is not None:
         if root.log is None:
-            raise LogError("根信任未声明日志密钥 / the root of trust declares no log key")
-        ok, why = signature_verdict(log.checkpoint, [root.log], log.checkpoint_path)
+            raise LogError(
+                f"{shown}: 有日志，但根信任未声明日志密钥 / there is a log, but the root of "
+                "trust declares no log key"
+            )
+        ok, why = signature_verdict(cp, [root.log], shown)
         if not ok:
             raise LogError(why)
-    out: dict[tuple[str, int], str] = {}
-    kinds: dict[tuple[str, int], str] = {}
-    ambiguous: set[tuple[str, int]] = set()
-    for (kind, rid, version), when in first_times(log.entries).items():
-        key = (rid, version)
-        if key in kinds and kinds[key] != kind:
-            ambiguous.add(key)
-        kinds.setdefault(key, kind)
-        out.setdefault(key, when)
-    for key in ambiguous:
-        del out[key]
-    return out
+    found, problem = _entry_bundles(directory, cp.size)
+    if problem is not None:
+        raise LogError(f"{problem.subject}: {problem.message}")
+    raws = [raw for _, _, part in found for raw in part]
+    if root_of([leaf_hash(raw) for raw in raws]) != cp.root:
+        raise LogError(
+            f"{shown}: 日志条目与检查点不符 / the log's entries do not match its "
+            "checkpoint; run gongkai log verify"
+        )
+    try:
+        return entry_times(raws)
+    except EntryError as exc:
+        where = found[exc.index // TILE_WIDTH][0]  # each bundle but the last holds 256
+        raise LogError(
+            f"{where} (entry {exc.index}): 条目格式错误 / not a log entry: {exc.reason}"
+        ) from None

@@ -127,8 +127,25 @@ class Tree:
 
 
 def root_of(leaves: Sequence[bytes]) -> bytes:
-    """MTH of a list of leaf hashes."""
-    return Tree(leaves).root()
+    """MTH of a list of leaf hashes, level by level: each pair of neighbours is
+    hashed into the level above and an odd last hash is carried up as it is,
+    which splits every subtree at the largest power of two below its size, as
+    RFC 6962 does (without keeping the levels, as :class:`Tree` does)."""
+    level = list(leaves)
+    if not level:
+        return EMPTY_ROOT
+    for i, leaf in enumerate(level):
+        if len(leaf) != HASH_SIZE:
+            raise ValueError(f"leaf {i}: a leaf hash has {HASH_SIZE} bytes (got {len(leaf)})")
+    sha256 = hashlib.sha256
+    while len(level) > 1:
+        odd = level[-1] if len(level) % 2 else None
+        level = [
+            sha256(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level) - 1, 2)
+        ]
+        if odd is not None:
+            level.append(odd)
+    return level[0]
 
 
 def _check_hashes(proof: Sequence[bytes], what: str) -> None:

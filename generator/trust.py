@@ -17,18 +17,21 @@ The rules:
 3. **Records.** Each record must carry the signatures its kind requires
    (by default one key of the record's own department; a draw also needs a
    witness). A signature counts only if it verifies, its key may sign that kind
-   and, at the record's date, the key is within ``valid_from``..``valid_until`` and
-   not revoked. A superseded key still verifies what it signed before it was
-   revoked; a compromised key fails everything signed from ``compromised_since``
-   and flags what came before. Distinct public keys are counted, never keyids.
-   Any signature that is malformed, invalid or not allowed fails the record.
+   and, on the day the signature entered the transparency log, the key is within
+   ``valid_from``..``valid_until`` and not revoked (:class:`Clock`: a record or
+   signature not in the log yet, or a tree without a log, is judged as of
+   today; the date a record states for itself is never used). A superseded key
+   still verifies what it signed before it was revoked; a compromised key fails
+   everything logged from ``compromised_since`` and flags what came before.
+   Distinct public keys are counted, never keyids. Any signature that is
+   malformed, invalid or not allowed fails the record.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from .canonical import record_digest
 from .models import KeyEntry, KeyRegistry, Record, Root, with_witnesses
@@ -41,6 +44,7 @@ from .signing import (
     verify_bytes,
     verify_raw,
 )
+from .tlog import LogTimes
 
 Status = Literal["pass", "fail", "not checked"]
 
@@ -80,10 +84,13 @@ class SignedDoc:
     """None for an unsigned draft."""
     message: bytes | None = None
     """``signing_input(signed)`` when the loader already has it (from the record cache)."""
+    sha256: str | None = None
+    """``digest`` when the loader already has it."""
 
     @property
     def digest(self) -> str:
-        return record_digest(self.signed)
+        """SHA-256 (hex) of the canonical JSON of ``signed``: the record's digest."""
+        return self.sha256 if self.sha256 is not None else record_digest(self.signed)
 
 
 def _valid_signers(
@@ -320,35 +327,110 @@ def verify_key_registry(
     return latest, checks
 
 
-def _key_problem(key: KeyEntry, kind: str, when: str) -> tuple[str | None, str | None]:
-    """(why the key's signature does not count, warning) for a record of ``kind`` dated ``when``."""
+Basis = Literal["log", "not logged", "no log", "log failed", "stated"]
+"""Why a signature is judged on the day it is: the day it entered the log, or
+today, because the record (or this signature) is not in the log yet, there is
+no log, or the log did not verify; or ("stated", only for records read without
+their log: a draw bundle carries none) the date the record states for itself."""
+
+
+class Moment(NamedTuple):
+    """The day a signature is judged at (``YYYY-MM-DD``, China time) and why that day."""
+
+    day: str
+    basis: Basis
+
+    def describe(self) -> str:
+        """The day and why, as a reason says it."""
+        if self.basis == "log":
+            return f"入日志 {self.day} / entered the log on {self.day}"
+        if self.basis == "not logged":
+            return f"尚未入日志，按今天判断 / not in the log yet, judged as of today ({self.day})"
+        if self.basis == "no log":
+            return f"没有日志，按今天判断 / no log, judged as of today ({self.day})"
+        if self.basis == "stated":
+            return (
+                f"按记录自述的日期 {self.day}，而非入日志时间 / at the date the record states, "
+                f"{self.day}, not its log time"
+            )
+        return (
+            f"日志未通过核验，按今天判断 / the log does not verify, judged as of today ({self.day})"
+        )
+
+
+class Clock:
+    """What key validity is judged at: the day each signature entered the
+    transparency log (:class:`generator.tlog.LogTimes`), else ``today``.
+
+    ``times`` None means there is no log to judge by (``basis`` says why: "no
+    log" or "log failed"); every signature is then judged as of today."""
+
+    def __init__(self, today: str, times: LogTimes | None, basis: Basis = "no log") -> None:
+        self.today = today
+        self.times = times
+        self._fallback = Moment(today, basis if times is None else "not logged")
+        self._days: dict[str, Moment] = {}
+
+    def moment(self, digest: str, keyid: str) -> Moment:
+        """When the signature by ``keyid`` of the record with SHA-256 ``digest`` is judged."""
+        if self.times is None:
+            return self._fallback
+        day = self.times.day(digest, keyid)
+        if day is None:
+            return self._fallback
+        found = self._days.get(day)
+        if found is None:
+            found = self._days[day] = Moment(day, "log")
+        return found
+
+
+class StatedClock(Clock):
+    """Judges each record at the date it states for itself (``stated``: digest ->
+    date), for records read without their log. The department chooses that date,
+    so this is weaker than the log's time: whoever uses it says so."""
+
+    def __init__(self, today: str, stated: dict[str, str]) -> None:
+        super().__init__(today, None)
+        self.stated = stated
+
+    def moment(self, digest: str, keyid: str) -> Moment:
+        del keyid  # every signature of a record is judged at the date it states
+        day = self.stated.get(digest)
+        return Moment(day, "stated") if day is not None else self._fallback
+
+
+def _key_problem(key: KeyEntry, kind: str, when: Moment) -> tuple[str | None, str | None]:
+    """(why the key's signature does not count, warning) for a signature of a
+    record of ``kind`` judged at ``when``."""
     if kind not in key.kinds:
         return (
             f"key {key.label!r} may not sign {kind} records (it may sign: {', '.join(key.kinds)})",
             None,
         )
-    if when < key.valid_from or when > key.valid_until:
+    day = when.day
+    if day < key.valid_from or day > key.valid_until:
         return (
-            f"key {key.label!r} was not valid on {when} (valid {key.valid_from} to {key.valid_until})",
+            f"key {key.label!r} was not valid on {day} (valid {key.valid_from} to "
+            f"{key.valid_until}); {when.describe()}",
             None,
         )
     rev = key.revocation
     if rev is not None:
         if rev.reason == "compromised":
             assert rev.compromised_since is not None
-            if when >= rev.compromised_since:
+            if day >= rev.compromised_since:
                 return (
-                    f"key {key.label!r} is compromised since {rev.compromised_since} "
-                    f"(record dated {when})",
+                    f"key {key.label!r} is compromised since {rev.compromised_since}; "
+                    f"{when.describe()}",
                     None,
                 )
             return None, (
                 f"key {key.label!r} was later reported compromised (since {rev.compromised_since}); "
-                f"this record is dated {when}, before that"
+                f"this signature is from before that: {when.describe()}"
             )
-        if when >= rev.at:
+        if day >= rev.at:
             return (
-                f"key {key.label!r} was revoked on {rev.at} (superseded) and the record is dated {when}",
+                f"key {key.label!r} was revoked on {rev.at} (superseded); {when.describe()}",
                 None,
             )
     return None, None
@@ -373,18 +455,18 @@ class KeyIndex:
     def verdict(
         self,
         kind: str,
-        when: str,
+        when: tuple[Moment, ...],
         department: str | None,
         witnesses: int,
         good: dict[str, SignatureEntry],
         signatures: int,
     ) -> Outcome:
         """What the signatures that verified (``good``: the first entry of each
-        key, in order; ``signatures`` entries in all) make of a record of
-        ``kind`` dated ``when`` of ``department`` that requires ``witnesses``
-        witness keys itself: the rules of validity and who must sign. It depends
-        on nothing else, so it is worked out once for each such case (the
-        outcome's lists are shared: copy them to change them)."""
+        key, in order; ``signatures`` entries in all), each judged at its moment
+        in ``when``, make of a record of ``kind`` of ``department`` that requires
+        ``witnesses`` witness keys itself: the rules of validity and who must
+        sign. It depends on nothing else, so it is worked out once for each such
+        case (the outcome's lists are shared: copy them to change them)."""
         signers = tuple((p, e.index) for p, e in good.items())
         case = (kind, when, department, witnesses, signers, signatures)
         found = self._verdicts.get(case)
@@ -397,7 +479,7 @@ class KeyIndex:
     def _verdict(
         self,
         kind: str,
-        when: str,
+        when: tuple[Moment, ...],
         dept: str | None,
         witnesses: int,
         good: dict[str, SignatureEntry],
@@ -405,9 +487,9 @@ class KeyIndex:
     ) -> Outcome:
         counting: list[KeyEntry] = []
         warnings: list[str] = []
-        for public, entry in good.items():
+        for (public, entry), moment in zip(good.items(), when, strict=True):
             key = self.keys[public]
-            why, warn = _key_problem(key, kind, when)
+            why, warn = _key_problem(key, kind, moment)
             if why is not None:
                 return "fail", f"signatures[{entry.index}]: {why}", [], []
             if warn:
@@ -430,12 +512,19 @@ class KeyIndex:
                     [],
                 )
         labels = [k.label for k in counting]
-        return "pass", f"signed by {', '.join(labels)} (record dated {when})", labels, warnings
+        if len(set(when)) <= 1:
+            shown = ", ".join(labels) + (f" ({when[0].describe()})" if when else "")
+        else:  # signatures that entered the log on different days
+            shown = ", ".join(f"{k} ({m.describe()})" for k, m in zip(labels, when, strict=True))
+        return "pass", f"signed by {shown}", labels, warnings
 
 
-def verify_record(doc: SignedDoc, registry: KeyRegistry, index: KeyIndex | None = None) -> Check:
-    """Check one record's signatures against the key registry (``index``: the
-    registry made ready, when many records are checked against it)."""
+def verify_record(
+    doc: SignedDoc, registry: KeyRegistry, clock: Clock, index: KeyIndex | None = None
+) -> Check:
+    """Check one record's signatures against the key registry, each judged at
+    the moment ``clock`` gives it (``index``: the registry made ready, when many
+    records are checked against it)."""
     rec = doc.record
     if doc.signatures is None:
         message = b""
@@ -443,35 +532,36 @@ def verify_record(doc: SignedDoc, registry: KeyRegistry, index: KeyIndex | None 
         message = doc.message if doc.message is not None else signing_input(doc.signed)
     status, reason, signers, warnings = check_signatures(
         type(rec).KIND,
-        rec.signed_on,
+        doc.digest,
         rec.signing_department,
         doc.signatures,
         message,
         index if index is not None else KeyIndex(registry),
         rec.required_witnesses,
+        clock,
     )
     return Check(doc.path, status, reason, list(signers), list(warnings))
 
 
 def check_signatures(
     kind: str,
-    signed_on: Callable[[], str | None] | str | None,
+    digest: str,
     department: Callable[[], str | None] | str | None,
     signatures: list[Any] | None,
     message: bytes,
     index: KeyIndex,
     witnesses: Callable[[], int] | int,
+    clock: Clock,
 ) -> Outcome:
     """:func:`verify_record` from what it depends on: the record's kind
-    (``KIND``), its date, department and the witnesses it requires itself
-    (``signed_on()``, ``signing_department()`` and ``required_witnesses()``,
-    or what they return), its signatures as written and the bytes they cover.
-    Every signature is verified, every time."""
+    (``KIND``), its digest (the SHA-256 of the canonical JSON of its signed
+    data, by which the log knows it), its department and the witnesses it
+    requires itself (``signing_department()`` and ``required_witnesses()``, or
+    what they return), its signatures as written and the bytes they cover, and
+    the clock that says when each signature is judged. Every signature is
+    verified, every time."""
     if signatures is None:
         return "fail", "not signed (an unsigned draft cannot be published)", [], []
-    when = signed_on() if callable(signed_on) else signed_on
-    if when is None:  # pragma: no cover - every signed kind has a date
-        return "not checked", f"{kind} records carry no date to judge key validity by", [], []
     entries, problems = parse_signatures(signatures)
     if problems:
         return "fail", problems[0], [], []
@@ -494,6 +584,7 @@ def check_signatures(
                 [],
             )
         good.setdefault(public, entry)
+    when = tuple(clock.moment(digest, e.keyid) for e in good.values())
     dept = department() if callable(department) else department
     needed = witnesses() if callable(witnesses) else witnesses
     return index.verdict(kind, when, dept, needed, good, len(signatures))

@@ -7,6 +7,7 @@ so the CLI stays thin and the JSON form is stable (docs/verify-json.md).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections import Counter
@@ -26,11 +27,15 @@ from .content import (
     _unit_files,
     _walk_units,
     _yaml_files_under,
+    display_path,
 )
+from .logfiles import log_directory, log_times
 from .models import RECORD_KINDS, KeyRegistry, Record, Root
 from .signing import pae, payload_type
+from .tlog import LogError
 from .trust import (
     Check,
+    Clock,
     KeyIndex,
     Outcome,
     SignedDoc,
@@ -46,18 +51,55 @@ JSON_FORMAT_VERSION = 1
 
 
 def _doc(loaded: Loaded) -> SignedDoc:
-    return SignedDoc(loaded.path, loaded.record, loaded.signed, loaded.signatures, loaded.message)
+    return SignedDoc(
+        loaded.path,
+        loaded.record,
+        loaded.signed,
+        loaded.signatures,
+        loaded.message,
+        loaded.digest,
+    )
 
 
-def _verify_records(records: list[Loaded], registry: KeyRegistry) -> list[Check]:
+def log_clock(content_root: Path, root: Root, now: str) -> tuple[Clock, Check]:
+    """What key validity is judged by (the day each record entered the log of
+    ``content_root``, checked against ``root``'s log key, else ``now``) and the
+    check that says which, and why."""
+    subject = display_path(log_directory(content_root)) + "/"
+    try:
+        times = log_times(content_root, root)
+    except LogError as exc:
+        return Clock(now, None, "log failed"), Check(
+            subject,
+            "fail",
+            f"{exc}; 密钥有效性按今天（{now}）判断 / key validity is judged as of today ({now})",
+        )
+    if times is None:
+        return Clock(now, None, "no log"), Check(
+            subject,
+            "not checked",
+            f"没有透明日志：密钥有效性按今天（{now}）判断，而非按记录入日志的时间 / no "
+            f"transparency log: key validity is judged as of today ({now}), not by when each "
+            "record entered the log",
+        )
+    return Clock(now, times), Check(
+        subject,
+        "pass",
+        f"日志时间 / log times: {times.entries} 条条目与日志密钥签名的检查点一致，密钥有效性按"
+        f"记录入日志的日期判断 / {times.entries} entries match the checkpoint signed by the "
+        "root's log key; key validity is judged on the day each record entered the log",
+    )
+
+
+def _verify_records(records: list[Loaded], registry: KeyRegistry, clock: Clock) -> list[Check]:
     """:func:`verify_record` of each record; many are shared among forked workers."""
     if len(records) < _cache.PARALLEL_MIN or not _cache.can_fork():
-        return [verify_record(_doc(r), registry) for r in records]
+        return [verify_record(_doc(r), registry, clock) for r in records]
 
     def job(start: int, stop: int) -> list[tuple[Status, str, list[str], list[str]]]:
         out: list[tuple[Status, str, list[str], list[str]]] = []
         for loaded in records[start:stop]:
-            check = verify_record(_doc(loaded), registry)
+            check = verify_record(_doc(loaded), registry, clock)
             loaded.release()  # the worker's copy: decoded only for this check
             out.append((check.status, check.reason, check.signers, check.warnings))
         return out
@@ -96,8 +138,13 @@ class VerifyReport:
 
 
 def verify_content(content: Content, now: str, pinned_sha256: str | None = None) -> VerifyReport:
-    """Verify the root chain, the key registry and every record's signatures."""
-    return _report(content, now, pinned_sha256, None, [])
+    """Verify the root chain, the key registry and every record's signatures,
+    judged by the log of ``content.root`` (:func:`log_clock`)."""
+    return _report(content, now, pinned_sha256, None, [], None)
+
+
+Judged = tuple[Root, Clock, Check]
+"""A trusted root, and the clock and log check :func:`log_clock` made with it."""
 
 
 def _report(
@@ -106,10 +153,12 @@ def _report(
     pinned_sha256: str | None,
     checked_against: KeyRegistry | None,
     made: Sequence[Check | None],
+    judged: Judged | None,
 ) -> VerifyReport:
     """:func:`verify_content`, given the records' checks made against
-    ``checked_against`` (one per record, None where not made): used when that
-    is the registry the content's roots trust, else all are made again."""
+    ``checked_against`` with the clock of ``judged`` (one per record, None
+    where not made): used when those are the registry and the root the
+    content's roots trust, else all are made again."""
     checks: list[Check] = []
     by_file: dict[str, int] = {}
     for problem in content.problems:
@@ -136,6 +185,8 @@ def _report(
     checks.extend(root_checks)
     first_root = min(roots, key=lambda d: d.record.version).digest if roots else None
     registry: KeyRegistry | None = None
+    clock: Clock | None = None
+    reuse = False
     if root is None:
         checks.append(
             Check(
@@ -145,20 +196,26 @@ def _report(
     else:
         registry, reg_checks = verify_key_registry(registries, root)
         checks.extend(reg_checks)
-    if registry is None:
+        if judged is not None and judged[0] == root:
+            _, clock, log_check = judged
+            reuse = checked_against is not None and checked_against == registry
+        else:
+            clock, log_check = log_clock(content.root, root, now)
+        checks.append(log_check)
+    if registry is None or clock is None:
         checks.extend(
             Check(loaded.path, "not checked", "no trusted key registry to check signatures against")
             for loaded in others
         )
-    elif checked_against is not None and checked_against == registry:
+    elif reuse:
         index = KeyIndex(registry)
         for loaded, check in zip(content.records, made, strict=True):
             if check is not None:
                 checks.append(check)
             elif not issubclass(loaded.model, Root | KeyRegistry):  # not made in a worker
-                checks.append(verify_record(_doc(loaded), registry, index))
+                checks.append(verify_record(_doc(loaded), registry, clock, index))
     else:
-        checks.extend(_verify_records(others, registry))
+        checks.extend(_verify_records(others, registry, clock))
     counts = Counter(c.status for c in checks)
     summary = {
         "pass": counts["pass"],
@@ -184,19 +241,25 @@ def verify_tree(
     record or validating its model; its :class:`Loaded` fetches its entry when
     first used. Every signature is verified on every run. The report is made
     as :func:`verify_content` makes it; the checks made while loading are used
-    only if the registry trusted over all the content is the same one (else
-    every record is checked again), so it is the same report in every case."""
+    only if the root and the registry trusted over all the content are the same
+    ones (else every record is checked again), so it is the same report in
+    every case. The log's times are read once, before the workers start (they
+    share them)."""
     content = _begin(content_root, config_root)
     if not content_root.is_dir():
         return content, verify_content(content, now, pinned_sha256)
     store = _cache.open_cache()
     index: KeyIndex | None = None
+    judged: Judged | None = None
     made: list[Check | None] = []
     try:
-        index = _first_trust(content_root, store, now, pinned_sha256)
+        root, index = _first_trust(content_root, store, now, pinned_sha256)
+        if root is not None:
+            judged = (root, *log_clock(content_root, root, now))
         units = _walk_units(content_root)
         parallel = len(units) >= _cache.PARALLEL_MIN and _cache.can_fork()
-        job = _load_and_check(units, content_root, store, index, local=not parallel)
+        clock = judged[1] if judged is not None else None
+        job = _load_and_check(units, content_root, store, index, clock, local=not parallel)
         if parallel:
             chunk = max(64, min(500, len(units) // (8 * _cache.workers()) + 1))
             parts = _cache.fork_map(job, len(units), chunk)
@@ -213,14 +276,14 @@ def verify_tree(
         if store is not None:
             store.close()
     registry = index.registry if index is not None else None
-    return content, _report(content, now, pinned_sha256, registry, made)
+    return content, _report(content, now, pinned_sha256, registry, made, judged)
 
 
 def _first_trust(
     content_root: Path, store: _cache.RecordCache | None, now: str, pinned_sha256: str | None
-) -> KeyIndex | None:
-    """The key registry trusted by the roots and key registries found where
-    they belong, under ``content/root/`` and ``content/keys/``."""
+) -> tuple[Root | None, KeyIndex | None]:
+    """The root and the key registry trusted by the roots and key registries
+    found where they belong, under ``content/root/`` and ``content/keys/``."""
     under = [
         (path, os.path.join(folder, sub))
         for folder in ("root", "keys")
@@ -235,10 +298,10 @@ def _first_trust(
         [_doc(r) for r in loaded if issubclass(r.model, Root)], now, pinned_sha256
     )
     if root is None:
-        return None
+        return None, None
     registries = [_doc(r) for r in loaded if issubclass(r.model, KeyRegistry)]
     registry, _ = verify_key_registry(registries, root)
-    return KeyIndex(registry) if registry is not None else None
+    return root, KeyIndex(registry) if registry is not None else None
 
 
 def _load_and_check(
@@ -246,17 +309,18 @@ def _load_and_check(
     content_root: Path,
     store: _cache.RecordCache | None,
     index: KeyIndex | None,
+    clock: Clock | None,
     *,
     local: bool,
 ) -> Callable[[int, int], list[tuple[Any, ...]]]:
     """The job of reading ``units[start:stop]`` and checking their records'
-    signatures against ``index``. Each file gives ``("hit", shown, path, key,
+    signatures against ``index``, judged by ``clock``. Each file gives ``("hit", shown, path, key,
     kind, envelope, outcome)`` from the cache; ``("new", shown, path, key,
     entry, outcome)`` parsed; ``("loaded", shown, path, key, entry or None,
     loaded, outcome)`` parsed in this process (``local``); ``("redo", shown,
     path)`` parsed but not to be sent; ``("bad", shown, path, problems,
     identity)``. The outcome is None for roots and key registries, or without
-    ``index``."""
+    ``index`` and ``clock``."""
     names = {kind: _cache.model_name(model) for kind, model in RECORD_KINDS.items()}
     checked = {  # the KIND of each model whose records are checked here
         kind: model.KIND
@@ -266,6 +330,7 @@ def _load_and_check(
     types: dict[str, str] = {}
     kinds = {kind: kind for kind in RECORD_KINDS}  # one object each: sent once a part
     want_keys = store is not None or not local
+    sha256 = hashlib.sha256
 
     def message(kind: str, jcs: bytes) -> bytes:
         found = types.get(kind)
@@ -284,15 +349,16 @@ def _load_and_check(
             fact = facts.get(key) if key else None
             if fact is not None and names.get(fact.kind) == fact.model:
                 outcome = None
-                if index is not None and fact.kind in checked:
+                if index is not None and clock is not None and fact.kind in checked:
                     outcome = check_signatures(
                         checked[fact.kind],
-                        fact.signed_on,
+                        sha256(fact.jcs).hexdigest(),
                         fact.department,
                         fact.signatures(),
                         message(fact.kind, fact.jcs),
                         index,
                         fact.witnesses,
+                        clock,
                     )
                 subject = path if name == path else name  # the same object is sent once
                 out.append(("hit", subject, path, key, kinds[fact.kind], fact.envelope, outcome))
@@ -302,8 +368,12 @@ def _load_and_check(
                 out.append(("bad", name, path, problems, identity))
                 continue
             outcome = None
-            if index is not None and not issubclass(loaded.model, Root | KeyRegistry):
-                check = verify_record(_doc(loaded), index.registry, index)
+            if (
+                index is not None
+                and clock is not None
+                and not issubclass(loaded.model, Root | KeyRegistry)
+            ):
+                check = verify_record(_doc(loaded), index.registry, clock, index)
                 outcome = (check.status, check.reason, check.signers, check.warnings)
             entry = _cache.make_entry(loaded) if key else None
             if local:

@@ -188,16 +188,16 @@ def test_a_new_key_counts_once_the_registry_is_signed(content: Path) -> None:
     records = sum(1 for p in content.rglob("*.yaml") if p.parent.name not in ("root", "keys"))
     draws = sum(1 for _ in content.glob("draws/*/*/v*.yaml"))  # each is also re-run
     assert lines[-2] == (
-        f"结论 / verdict: 通过 PASS — {records + draws + 4} pass, 0 fail, 0 not checked, 0 warning(s)"
+        f"结论 / verdict: 通过 PASS — {records + draws + 5} pass, 0 fail, 0 not checked, 0 warning(s)"
     )
     assert resign(content / "departments" / "scjgj.yaml", out) == [
         f"content/departments/scjgj.yaml: signed (测试发布密钥, {key.keyid[:16]})"
     ]
     code, lines = verify()
     assert code == 0, lines
-    assert (
-        "  48. [通过 pass] content/departments/scjgj.yaml: signed by 测试发布密钥 "
-        "(record dated 2023-01-03)"
+    assert (  # the new key's signature is not in the log yet
+        "  49. [通过 pass] content/departments/scjgj.yaml: signed by 测试发布密钥 "
+        f"(尚未入日志，按今天判断 / not in the log yet, judged as of today ({TODAY}))"
     ) in lines
 
 
@@ -489,18 +489,21 @@ def test_keys_revoke_compromised(content: Path) -> None:
     assert code == 1
     assert any(
         re.fullmatch(r"  \d+\. content/plans/2023/SJX-2023/v1\.yaml: signatures\[0\]: key .*", line)
-        and line.endswith(f"'{SCJGJ}' is compromised since 2023-01-10 (record dated 2023-01-16)")
+        and line.endswith(
+            f"'{SCJGJ}' is compromised since 2023-01-10; 入日志 2023-01-16 / entered the log on "
+            "2023-01-16"
+        )
         for line in lines
     )
     dept = next(
         i
         for i, line in enumerate(lines)
         if re.fullmatch(r"  \d+\. \[通过 pass\] content/departments/scjgj\.yaml: .*", line)
-        and line.endswith(f"signed by {SCJGJ} (record dated 2023-01-03)")
+        and line.endswith(f"signed by {SCJGJ} (入日志 2023-01-03 / entered the log on 2023-01-03)")
     )
     assert lines[dept + 1] == (
         f"      ! key '{SCJGJ}' was later reported compromised (since 2023-01-10); "
-        "this record is dated 2023-01-03, before that"
+        "this signature is from before that: 入日志 2023-01-03 / entered the log on 2023-01-03"
     )
     # the same two checks are the examples of docs/verify-json.md
     result = run("verify", "--json", "--at", TODAY)
@@ -569,17 +572,18 @@ def test_keys_rotate(content: Path) -> None:
     resign(record, out)
     code, lines = verify()
     assert code == 0, lines
-    assert (
-        "  48. [通过 pass] content/departments/scjgj.yaml: signed by 新发布密钥 "
-        "(record dated 2024-01-02)"
+    assert (  # changed, so not in the log yet: judged as of today
+        "  49. [通过 pass] content/departments/scjgj.yaml: signed by 新发布密钥 "
+        f"(尚未入日志，按今天判断 / not in the log yet, judged as of today ({TODAY}))"
     ) in lines
 
     resign(record, TEST_KEYS / "dept-scjgj.json")
     code, lines = verify()
     assert code == 1
     assert lines[1] == (
-        f"  48. content/departments/scjgj.yaml: signatures[0]: key '{SCJGJ}' was revoked on "
-        f"{TODAY} (superseded) and the record is dated 2024-01-02"
+        f"  49. content/departments/scjgj.yaml: signatures[0]: key '{SCJGJ}' was revoked on "
+        f"{TODAY} (superseded); 尚未入日志，按今天判断 / not in the log yet, judged as of today "
+        f"({TODAY})"
     )
 
 

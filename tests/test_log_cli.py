@@ -154,27 +154,47 @@ def test_prove_refuses_a_record_that_is_not_in_the_log(here: Path) -> None:
     )
 
 
-def test_log_times_are_the_first_entries_times() -> None:
-    times = log_times(CONTENT)
-    assert len(times) == 72
-    assert times[("SJX-2023", 1)] == "2023-01-16T09:00:00+08:00"
-    assert times[("root", 1)] == "2023-01-03T09:00:00+08:00"
+def test_log_times_are_the_first_entries_days() -> None:
     from generator.content import load_record_file
 
-    loaded, _ = load_record_file(CONTENT / "root" / "1.yaml")
-    assert loaded is not None
-    assert isinstance(loaded.record, Root)
-    assert log_times(CONTENT, loaded.record) == times
+    times = log_times(CONTENT)
+    assert times is not None
+    assert (times.entries, len(times.first), times.later) == (72, 72, {})
+    plan, _ = load_record_file(CONTENT / "plans" / "2023" / "SJX-2023" / "v1.yaml")
+    root, _ = load_record_file(CONTENT / "root" / "1.yaml")
+    assert plan is not None
+    assert root is not None
+    assert isinstance(root.record, Root)
+    keyid = plan.signatures[0]["keyid"] if plan.signatures else ""
+    assert times.day(plan.digest, keyid) == "2023-01-16"
+    assert times.first[root.digest][0] == "2023-01-03"
+    assert log_times(CONTENT, root.record) == times
 
 
 def test_log_times_without_a_log_and_with_a_broken_one(here: Path) -> None:
+    from generator.content import load_record_file
+
+    root, _ = load_record_file(here / "root" / "1.yaml")
+    assert root is not None
+    assert isinstance(root.record, Root)
     bundle_path = here / BUNDLE
     raw = _raw(here)
     bundle_path.write_bytes(bundle([raw[1], raw[0], *raw[2:]]))
     with pytest.raises(LogError, match="the log's entries do not match its checkpoint"):
         log_times(here)
+    bundle_path.write_bytes(bundle(raw[:-1]))
+    with pytest.raises(LogError, match="the bundle holds 71 entries, the checkpoint counts 72"):
+        log_times(here)
+    bundle_path.write_bytes(bundle(raw))
+    assert log_times(here, root.record) is not None
+    with pytest.raises(LogError, match="the root of trust declares no log key"):
+        log_times(here, root.record.model_copy(update={"log": None}))
+    _resign(here, raw, KEYS / "dept-scjgj.json")
+    with pytest.raises(LogError, match="the checkpoint is not signed by a log key"):
+        log_times(here, root.record)
+    assert log_times(here) is not None  # without a root, the signature is not asked for
     shutil.rmtree(here / "log")
-    assert log_times(here) == {}
+    assert log_times(here) is None
 
 
 # ---------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from generator.merkle import (
     node_hash,
     parse_tile_path,
     root_from_inclusion_proof,
+    root_of,
     tile_index_path,
     tile_path,
     tiles,
@@ -61,6 +62,7 @@ def _leaves(n: int) -> list[bytes]:
 def test_root_of_the_first_n_vector_leaves(size: int) -> None:
     assert TREE.root(size) == ROOTS[size]
     assert Tree(LEAVES[:size]).root() == ROOTS[size]
+    assert root_of(LEAVES[:size]) == ROOTS[size]
 
 
 def test_the_empty_tree_hashes_to_sha256_of_nothing() -> None:
@@ -296,3 +298,14 @@ def test_a_bundle_cut_short_is_refused() -> None:
         unbundle(data[:8])
     with pytest.raises(ValueError, match="at most 65535 bytes"):
         bundle([bytes(65536)])
+
+
+@pytest.mark.parametrize("size", [*range(40), 255, 256, 257, 511, 1000])
+def test_root_of_is_the_tree_root(size: int) -> None:
+    leaves = [hashlib.sha256(str(i).encode()).digest() for i in range(size)]
+    assert root_of(leaves) == Tree(leaves).root()
+
+
+def test_root_of_refuses_a_leaf_that_is_not_a_hash() -> None:
+    with pytest.raises(ValueError, match="leaf 1: a leaf hash has 32 bytes"):
+        root_of([b"\0" * 32, b"\0" * 31])

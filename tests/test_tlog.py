@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Callable
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from generator.canonical import canonical_json
 from generator.checkpoint import Checkpoint
 from generator.merkle import Tree
 from generator.tlog import (
     Entry,
+    EntryError,
     LogError,
     Published,
+    _decode_entry,
+    _fast_fields,
     compare,
     decode_entry,
     entries_unmatched,
-    first_times,
+    entry_times,
     plan_append,
     records_missing,
     time_order,
@@ -105,11 +113,35 @@ def test_only_records_not_in_the_log_as_they_are_now_are_appended() -> None:
     new = plan_append(logged, now, T2)
     assert [(e.id, e.keyids) for e in new] == [("B", (K1, K2)), ("C", (K1,))]
     assert plan_append(logged + new, now, T3) == []
-    assert first_times(logged + new) == {
-        ("plan/v1", "A", 1): T1,
-        ("plan/v1", "B", 1): T1,
-        ("plan/v1", "C", 1): T2,
+
+
+def test_entry_times_give_each_record_and_each_signature_its_first_day() -> None:
+    a, b, c = "a" * 64, "b" * 64, "c" * 64
+    logged = plan_append([], [_rec("A", "2023-01-01", a), _rec("B", "2023-01-02", b)], T1)
+    now = [_rec("A", "2023-01-01", a), _rec("B", "2023-01-02", b, (K1, K2))]
+    grown = plan_append(logged, now, T2)
+    late = _rec("C", "2023-01-03", c).entry(
+        "2023-02-28T17:00:00+00:00"
+    )  # 01:00 on 1 March in China
+    times = entry_times([e.encode() for e in [*logged, *grown, late]])
+    assert times.entries == 4
+    assert times.first == {
+        a: ("2023-01-03", frozenset({K1})),
+        b: ("2023-01-03", frozenset({K1})),
+        c: ("2023-03-01", frozenset({K1})),
     }
+    assert times.later == {(b, K2): "2023-02-01"}
+    assert times.day(b, K1) == "2023-01-03"
+    assert times.day(b, K2) == "2023-02-01"  # the witness co-signed later
+    assert times.day(a, K2) is None  # a signature the log never saw
+    assert times.day("d" * 64, K1) is None  # a record the log never saw
+
+
+def test_entry_times_name_the_entry_that_is_not_one() -> None:
+    good = _rec("A", "2023-01-01").entry(T1).encode()
+    with pytest.raises(EntryError, match="entry 1: expected exactly the keys") as caught:
+        entry_times([good, b'{"id":"x"}'])
+    assert caught.value.index == 1
 
 
 def test_a_record_changed_after_it_was_logged_is_refused() -> None:
@@ -211,3 +243,80 @@ def test_compare_cannot_decide_without_the_newer_tree_or_across_logs() -> None:
 def test_an_entry_knows_its_record() -> None:
     entry = Entry("plan/v1", "A", 2, "application/vnd.gongkai.plan.v1+json", "a" * 64, (), T1)
     assert entry.key == ("plan/v1", "A", 2)
+
+
+# ---------------------------------------------------------------------------
+# Reading canonical entries without decoding JSON gives what decoding them gives
+
+_TEXT = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cs",))
+    | st.sampled_from(['"', "\\", "\b", "\t", "\n", "\f", "\r", "\x00", "\x1f", "\x7f", "/"]),
+    max_size=12,
+)
+_HEX = st.text("0123456789abcdef", min_size=64, max_size=64)
+_ENTRY = st.fixed_dictionaries(
+    {
+        "type": st.sampled_from(["plan/v1", "draw/v2", "checklist-item/v1", "Plan/v1", "x/v0"]),
+        "id": _TEXT,
+        "version": st.sampled_from([0, 1, 2, 2**53 - 1, 2**53, 10**16]),
+        "payload_type": st.sampled_from(
+            ["application/vnd.gongkai.plan.v1+json", "application/vnd.gongkai.draw.v2+json", ""]
+        ),
+        "payload_sha256": _HEX | st.sampled_from(["A" * 64, "a" * 63]),
+        "keyids": st.lists(_HEX, max_size=3) | st.just([K2, K1]) | st.just([K1, K1]),
+        "logged_at": st.sampled_from(
+            [T1, "2023-02-28T23:30:00-01:00", "2023-13-01T09:00:00+08:00", "2023-01-03", T3]
+        ),
+    }
+)
+
+
+def _outcome(decode: Callable[[bytes], Entry], raw: bytes) -> Entry | str:
+    try:
+        return decode(raw)
+    except ValueError as exc:
+        return f"ValueError: {exc}"
+
+
+@settings(max_examples=400, deadline=None)
+@given(_ENTRY, st.integers(0, 400), st.sampled_from([b"", b" ", b"\\", b'"', b"\x01", b"\xff"]))
+def test_the_fast_reading_agrees_with_decoding(
+    data: dict[str, object], at: int, inserted: bytes
+) -> None:
+    """Canonical entries (and the same bytes with one byte inserted) decode to
+    the same entry, or fail with the same message, either way."""
+    try:
+        raw = canonical_json(data)
+    except ValueError:  # an integer JCS cannot write: no entry has it
+        return
+    for candidate in (raw, raw[:at] + inserted + raw[at:]):
+        assert _outcome(decode_entry, candidate) == _outcome(_decode_entry, candidate)
+
+
+def test_the_fast_reading_is_taken_for_a_canonical_entry() -> None:
+    entry = _rec("SJX-2023", "2023-01-16").entry(T1)
+    assert _fast_fields(entry.encode()) == (
+        entry.type,
+        entry.id,
+        entry.version,
+        entry.payload_type,
+        entry.payload_sha256,
+        entry.keyids,
+        entry.logged_at,
+    )
+    escaped = Published("", "plan/v1", 'a"\\\n\x01b', 1, "a" * 64, (), "").entry(T1).encode()
+    assert _fast_fields(escaped) is not None
+    assert decode_entry(escaped).id == 'a"\\\n\x01b'
+
+
+@pytest.mark.parametrize(
+    "version", [b"9007199254740991", b"9007199254740992", b"10000000000000000"]
+)
+def test_the_fast_reading_agrees_on_versions_beyond_what_jcs_writes(version: bytes) -> None:
+    raw = (
+        _rec("A", "2023-01-01")
+        .entry(T1)
+        .encode()
+        .replace(b'"version":1}', b'"version":' + version + b"}")
+    )
+    assert _outcome(decode_entry, raw) == _outcome(_decode_entry, raw)

@@ -21,10 +21,13 @@ from generator.cli import main
 from generator.content import load_record_file
 from generator.keyfile import PrivateKey, read_key_file
 from generator.keys_cli import sign_path
+from generator.logfiles import log_times
 from generator.models import RECORD_KINDS, KeyRegistry, Root
 from generator.signing import encode_signature, sign_bytes, signing_input
+from generator.tlog import LogTimes
 from generator.trust import (
     Check,
+    Clock,
     SignedDoc,
     verify_key_registry,
     verify_record,
@@ -102,10 +105,36 @@ def entry(data: dict[str, Any], label: str) -> dict[str, Any]:
     return found[0]
 
 
-def check_record(rel: str, *signers: str, reg: KeyRegistry | None = None, **changes: Any) -> Check:
-    """Verify demo record ``rel`` (with ``changes`` applied) signed by ``signers``."""
+TODAY = Clock(NOW, None)
+"""No log: every signature judged as of NOW (where the day does not matter)."""
+
+
+@functools.cache
+def demo_clock() -> Clock:
+    """The demo's own log: each record entered it on the day it states."""
+    return Clock(NOW, log_times(CONTENT, demo_root()))
+
+
+def logged(data: dict[str, Any], day: str, *signers: str) -> Clock:
+    """A log in which the record ``data``, signed by ``signers``, entered on ``day``."""
+    keyids = frozenset(key(n).keyid for n in signers)
+    return Clock(NOW, LogTimes({record_digest(data): (day, keyids)}, {}, 1))
+
+
+def check_record(
+    rel: str,
+    *signers: str,
+    reg: KeyRegistry | None = None,
+    day: str | None = None,
+    **changes: Any,
+) -> Check:
+    """Verify demo record ``rel`` (with ``changes`` applied) signed by ``signers``,
+    logged on ``day`` (by default: as the demo's log has it)."""
     data = {**demo(rel), **changes}
-    return verify_record(doc(data, sign(data, *signers), f"content/{rel}"), reg or registry())
+    clock = logged(data, day, *signers) if day is not None else demo_clock()
+    return verify_record(
+        doc(data, sign(data, *signers), f"content/{rel}"), reg or registry(), clock
+    )
 
 
 def root_doc(data: dict[str, Any], *signers: str, path: str = "") -> SignedDoc:
@@ -203,7 +232,7 @@ def test_a_changed_field_fails(rel: str, change: Any) -> None:
     signatures = sign(data, "dept-scjgj")
     change(data)
     model = RECORD_KINDS[demo(rel)["_type"]].model_validate(demo(rel))
-    check = verify_record(SignedDoc(f"content/{rel}", model, data, signatures), registry())
+    check = verify_record(SignedDoc(f"content/{rel}", model, data, signatures), registry(), TODAY)
     assert (check.subject, check.status, check.reason) == (
         f"content/{rel}",
         "fail",
@@ -220,9 +249,9 @@ def test_a_flipped_byte_fails_gongkai_verify(
     path.write_text(text.replace("name: 示例县市场监督管理局\n", "name: 示例县市场监督管理厅\n"))
     code, out = run_verify(content_copy, monkeypatch)
     assert code == 1
-    assert failures(out) == [f"  47. content/{DEPARTMENT}: {DOES_NOT_VERIFY}"]
+    assert failures(out) == [f"  48. content/{DEPARTMENT}: {DOES_NOT_VERIFY}"]
     assert out.splitlines()[-2] == (
-        f"结论 / verdict: 未通过 FAIL — {RECORDS + DRAWS + 2} pass, 1 fail, 0 not checked, 0 warning(s)"
+        f"结论 / verdict: 未通过 FAIL — {RECORDS + DRAWS + 3} pass, 1 fail, 0 not checked, 0 warning(s)"
     )
 
 
@@ -232,12 +261,12 @@ def test_a_signature_by_a_key_not_in_the_registry_fails() -> None:
         "keyid": "0123456789abcdef" * 4,
         "sig": sign(data, "dept-scjgj")[0]["sig"],
     }
-    check = verify_record(doc(data, [outsider], f"content/{PLAN}"), registry())
+    check = verify_record(doc(data, [outsider], f"content/{PLAN}"), registry(), TODAY)
     assert check.reason == ("signatures[0]: keyid 0123456789abcdef… is not in the key registry")
 
 
 def test_an_unsigned_draft_fails() -> None:
-    check = verify_record(doc(demo(PLAN), None), registry())
+    check = verify_record(doc(demo(PLAN), None), registry(), TODAY)
     assert (check.status, check.reason) == (
         "fail",
         "not signed (an unsigned draft cannot be published)",
@@ -245,7 +274,7 @@ def test_an_unsigned_draft_fails() -> None:
 
 
 def test_an_envelope_without_signatures_fails() -> None:
-    check = verify_record(doc(demo(PLAN), []), registry())
+    check = verify_record(doc(demo(PLAN), []), registry(), TODAY)
     assert (check.status, check.reason) == (
         "fail",
         "needs 1 signature(s) by keys of department 'scjgj', got 0",
@@ -292,7 +321,7 @@ def test_another_departments_key_does_not_make_the_threshold() -> None:
 
 
 # ---------------------------------------------------------------------------
-# Key validity windows (the plan is dated 2023-01-16)
+# Key validity windows (the plan entered the demo log on 2023-01-16)
 
 
 @pytest.mark.parametrize(
@@ -313,7 +342,7 @@ def test_key_validity_window(valid_from: str, valid_until: str, status: str) -> 
     if status == "fail":
         assert check.reason == (
             f"signatures[0]: key '{SCJGJ}' was not valid on 2023-01-16 "
-            f"(valid {valid_from} to {valid_until})"
+            f"(valid {valid_from} to {valid_until}); 入日志 2023-01-16 / entered the log on 2023-01-16"
         )
 
 
@@ -322,31 +351,36 @@ def test_key_validity_window(valid_from: str, valid_until: str, status: str) -> 
 
 
 @pytest.mark.parametrize(
-    ("published_on", "status"),
+    ("day", "status"),
     [("2022-06-29", "pass"), ("2022-06-30", "fail"), ("2022-07-01", "fail")],
 )
-def test_a_superseded_key(published_on: str, status: str) -> None:
-    check = check_record(DEPARTMENT, "dept-scjgj-2021", published_on=published_on)
+def test_a_superseded_key(day: str, status: str) -> None:
+    """Judged on the day the record entered the log: the department record still
+    states 2023-01-03 for itself, which plays no part."""
+    check = check_record(DEPARTMENT, "dept-scjgj-2021", day=day)
     assert check.status == status
     if status == "fail":
         assert check.reason == (
-            f"signatures[0]: key '{OLD_SCJGJ}' was revoked on 2022-06-30 (superseded) "
-            f"and the record is dated {published_on}"
+            f"signatures[0]: key '{OLD_SCJGJ}' was revoked on 2022-06-30 (superseded); "
+            f"入日志 {day} / entered the log on {day}"
         )
     else:
         assert (check.signers, check.warnings) == ([OLD_SCJGJ], [])
+        assert check.reason == f"signed by {OLD_SCJGJ} (入日志 {day} / entered the log on {day})"
 
 
 def test_a_superseded_key_fails_gongkai_verify(
     content_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The record is in the log (since 2022-07-01), signed by another key: the old
+    key's signature is not, so it is judged as of today."""
     rel = "checklist/scjgj/SCJG-003/v2.yaml"  # effective_from 2022-07-01
     resign(content_copy / rel, "dept-scjgj-2021")
     code, out = run_verify(content_copy, monkeypatch)
     assert code == 1
     assert failures(out) == [
-        f"  14. content/{rel}: signatures[0]: key '{OLD_SCJGJ}' was revoked on 2022-06-30 "
-        "(superseded) and the record is dated 2022-07-01"
+        f"  15. content/{rel}: signatures[0]: key '{OLD_SCJGJ}' was revoked on 2022-06-30 "
+        f"(superseded); 尚未入日志，按今天判断 / not in the log yet, judged as of today ({NOW})"
     ]
 
 
@@ -365,7 +399,8 @@ def test_a_compromised_key_fails_from_compromised_since(since: str) -> None:
     check = check_record(PLAN, "dept-scjgj", reg=_compromised(since))
     assert (check.status, check.reason) == (
         "fail",
-        f"signatures[0]: key '{SCJGJ}' is compromised since {since} (record dated 2023-01-16)",
+        f"signatures[0]: key '{SCJGJ}' is compromised since {since}; "
+        "入日志 2023-01-16 / entered the log on 2023-01-16",
     )
 
 
@@ -373,11 +408,11 @@ def test_a_compromised_key_passes_before_with_a_warning() -> None:
     check = check_record(DEPARTMENT, "dept-scjgj", reg=_compromised("2023-01-10"))
     assert (check.status, check.reason) == (
         "pass",
-        f"signed by {SCJGJ} (record dated 2023-01-03)",
+        f"signed by {SCJGJ} (入日志 2023-01-03 / entered the log on 2023-01-03)",
     )
     assert check.warnings == [
         f"key '{SCJGJ}' was later reported compromised (since 2023-01-10); "
-        "this record is dated 2023-01-03, before that"
+        "this signature is from before that: 入日志 2023-01-03 / entered the log on 2023-01-03"
     ]
 
 
@@ -400,9 +435,9 @@ def test_a_malformed_signature_fails_the_record(sig: object, reason: str) -> Non
     data = demo(PLAN)
     good = sign(data, "dept-scjgj")
     bad = {"keyid": good[0]["keyid"], "sig": sig}
-    assert verify_record(doc(data, [bad]), registry()).reason == reason
+    assert verify_record(doc(data, [bad]), registry(), TODAY).reason == reason
     # a good signature beside it does not rescue the record
-    check = verify_record(doc(data, [*good, bad]), registry())
+    check = verify_record(doc(data, [*good, bad]), registry(), TODAY)
     assert (check.status, check.reason) == ("fail", reason.replace("[0]", "[1]"))
 
 
@@ -437,6 +472,7 @@ def test_signature_file_fixture_with_bad_base64() -> None:
     check = verify_record(
         SignedDoc("signature-not-base64.yaml", loaded.record, loaded.signed, loaded.signatures),
         registry(),
+        TODAY,
     )
     assert (check.status, check.reason) == (
         "fail",
@@ -448,7 +484,7 @@ def test_signatures_that_are_not_a_list_are_named() -> None:
     loaded, problems = load_record_file(SIGNING / "signatures-not-a-list.yaml")
     assert loaded is not None, problems
     check = verify_record(
-        SignedDoc("x.yaml", loaded.record, loaded.signed, loaded.signatures), registry()
+        SignedDoc("x.yaml", loaded.record, loaded.signed, loaded.signatures), registry(), TODAY
     )
     assert (check.status, check.reason) == (
         "fail",
@@ -692,11 +728,11 @@ def test_a_key_registry_signed_by_a_department_key_fails_gongkai_verify(
     assert code == 1
     assert failures(out) == [f"  3. content/keys/v1.yaml: {NON_ROOT_REGISTRY}"]
     assert (
-        "  4. [未检查 not checked] content/checklist/jtysj/JTYS-001/v1.yaml: "
+        "  5. [未检查 not checked] content/checklist/jtysj/JTYS-001/v1.yaml: "
         "no trusted key registry to check signatures against"
     ) in out.splitlines()
     assert out.splitlines()[-2] == (
-        f"结论 / verdict: 未通过 FAIL — {DRAWS + 2} pass, 1 fail, {RECORDS} not checked, 0 warning(s)"
+        f"结论 / verdict: 未通过 FAIL — {DRAWS + 3} pass, 1 fail, {RECORDS} not checked, 0 warning(s)"
     )
 
 

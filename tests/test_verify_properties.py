@@ -23,8 +23,15 @@ from hypothesis import strategies as st
 
 from generator.cli import main
 from generator.content import Loaded, load_content
+from generator.logfiles import log_times
 from generator.models import KeyRegistry, Root
-from generator.trust import SignedDoc, verify_key_registry, verify_record, verify_root_chain
+from generator.trust import (
+    Clock,
+    SignedDoc,
+    verify_key_registry,
+    verify_record,
+    verify_root_chain,
+)
 from generator.yamlwrite import dump_yaml
 from tests.conftest import CONTENT, REPO
 
@@ -33,7 +40,7 @@ Leaf = tuple[tuple[str | int, ...], str | int | bool]
 
 
 @functools.cache
-def _demo() -> tuple[list[Loaded], KeyRegistry]:
+def _demo() -> tuple[list[Loaded], KeyRegistry, Clock]:
     content = load_content(CONTENT)
     assert content.problems == []
     roots = [
@@ -55,7 +62,7 @@ def _demo() -> tuple[list[Loaded], KeyRegistry]:
         for r in content.records
         if not isinstance(r.record, Root | KeyRegistry) and r.signatures is not None
     ]
-    return records, registry
+    return records, registry, Clock(NOW, log_times(CONTENT, root))
 
 
 def leaves(data: Any, path: tuple[str | int, ...] = ()) -> list[Leaf]:
@@ -88,7 +95,7 @@ def with_leaf(data: dict[str, Any], path: tuple[str | int, ...], value: Any) -> 
 
 
 def test_the_demo_has_signed_records_with_leaves() -> None:
-    records, _ = _demo()
+    records, _, _ = _demo()
     assert len(records) == len([r for r in records if r.signatures is not None]) > 60
     assert all(leaves(r.signed) for r in records)
     kinds = {type(r.record).KIND for r in records}
@@ -104,22 +111,23 @@ def test_the_demo_has_signed_records_with_leaves() -> None:
 
 
 def test_every_demo_record_passes_unchanged() -> None:
-    records, registry = _demo()
+    records, registry, clock = _demo()
     for r in records:
-        check = verify_record(SignedDoc(r.path, r.record, r.signed, r.signatures), registry)
+        check = verify_record(SignedDoc(r.path, r.record, r.signed, r.signatures), registry, clock)
         assert check.status == "pass", (r.path, check.reason)
+        assert "entered the log on" in check.reason, (r.path, check.reason)
 
 
 @settings(max_examples=200, deadline=None)
 @given(data=st.data(), suffix=st.sampled_from(["x", "0", " ", "。", "\u0301", "\n"]))
 def test_changing_any_leaf_fails_that_record(data: st.DataObject, suffix: str) -> None:
-    records, registry = _demo()
+    records, registry, clock = _demo()
     record = data.draw(st.sampled_from(records), label="record")
     path, value = data.draw(st.sampled_from(leaves(record.signed)), label="leaf")
     tampered = with_leaf(record.signed, path, changed(value, suffix))
     assert tampered != record.signed
     check = verify_record(
-        SignedDoc(record.path, record.record, tampered, record.signatures), registry
+        SignedDoc(record.path, record.record, tampered, record.signatures), registry, clock
     )
     assert check.subject == record.path
     assert check.status == "fail", (record.path, path, check.reason)

@@ -128,15 +128,40 @@ def test_checks_against_another_registry_are_not_used(
         monkeypatch.setattr(cache, "PARALLEL_MIN", 1)
     first = verify._first_trust
 
-    def narrowed(*args: object) -> KeyIndex | None:
-        index = first(*args)  # type: ignore[arg-type]
+    def narrowed(*args: object) -> tuple[Root | None, KeyIndex | None]:
+        root, index = first(*args)  # type: ignore[arg-type]
         assert index is not None
         data = index.registry.model_dump(by_alias=True)
         for entry in data["keys"]:
             entry["kinds"] = entry["kinds"][:1]
-        return KeyIndex(KeyRegistry.model_validate(data))
+        return root, KeyIndex(KeyRegistry.model_validate(data))
 
     monkeypatch.setattr(verify, "_first_trust", narrowed)
+    _, report = _tree(content_copy)
+    assert report == expected
+
+
+@pytest.mark.parametrize("forked", [False, True], ids=["one-process", "workers"])
+def test_checks_judged_by_another_roots_log_are_not_used(
+    content_copy: Path, monkeypatch: pytest.MonkeyPatch, forked: bool
+) -> None:
+    """Records are judged by the log as the root of ``content/root/`` vouches for
+    it while they are read; if the content trusts another root, every record is
+    judged again, with the log that root vouches for."""
+    if forked and not cache.can_fork():
+        pytest.skip("worker processes are forked on Linux only")
+    _, expected = _expected(content_copy)
+    assert "entered the log on" in expected
+    if forked:
+        monkeypatch.setattr(cache, "PARALLEL_MIN", 1)
+    first = verify._first_trust
+
+    def without_log(*args: object) -> tuple[Root | None, KeyIndex | None]:
+        root, index = first(*args)  # type: ignore[arg-type]
+        assert root is not None
+        return root.model_copy(update={"log": None}), index
+
+    monkeypatch.setattr(verify, "_first_trust", without_log)
     _, report = _tree(content_copy)
     assert report == expected
 
