@@ -4,7 +4,9 @@ Writes a content tree of ``--records`` signed checklist items (default 100,000)
 beside the demo's root of trust, key registry and departments (copied from the
 repository, with ``site_config/``). Each item is small (about 1.2 KB: one legal
 basis, one question), has its own id and is signed in-process with the demo
-TEST key of its department (``tests/fixtures/test-keys/``). The tree is kept
+TEST key of its department (``tests/fixtures/test-keys/``). Every record is in
+the tree's transparency log (``content/log/``, signed with the demo's TEST log
+key), which ``gongkai verify`` reads to judge key validity. The tree is kept
 under ``--out`` (stamped with the record count), so a second run skips
 generation.
 
@@ -64,7 +66,7 @@ GOAL_RATE = 20_000.0
 MB = 1_000_000
 AT = "2026-11-22"
 """The date verification judges the root's expiry by (fixed, so runs compare)."""
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 """Bumped when the generated records change, so an old ``--out`` is rewritten."""
 
 DEPARTMENTS = {
@@ -154,8 +156,47 @@ def generate(out: Path, records: int) -> tuple[Path, float]:
             if doc is None or problems or doc.data["signed"] != data:
                 raise SystemExit(f"generated record {index} does not read back as signed")
         (folder / "v1.yaml").write_text(text, encoding="utf-8")
+    write_log(content, keys, records)
     stamp.write_text(json.dumps(want), encoding="utf-8")
     return tree, time.perf_counter() - start
+
+
+def write_log(content: Path, keys: dict[str, PrivateKey], records: int) -> None:
+    """The tree's transparency log: the copied records and every item, each entering
+    it at 09:00 on the day it states (as the demo's log), signed with the TEST log key."""
+    import hashlib
+
+    from generator.checkpoint import sign_checkpoint
+    from generator.demo_signing import LOG_ORIGIN, demo_log_time
+    from generator.logfiles import published_file
+    from generator.logfiles import write_log as write_tiles
+    from generator.merkle import leaf_hash, root_of
+    from generator.tlog import Published, plan_append
+
+    logged = [
+        published_file(path)
+        for part in ("root", "keys", "departments")
+        for path in sorted((content / part).glob("*.yaml"))
+    ]
+    for index in range(records):
+        dept, data = record_data(index)
+        digest = hashlib.sha256(canonical_json(data)).hexdigest()
+        path = f"content/checklist/{dept}/{data['id']}/v1.yaml"
+        logged.append(
+            Published(
+                path,
+                data["_type"],
+                data["id"],
+                1,
+                digest,
+                (keys[dept].keyid,),
+                data["effective_from"],
+            )
+        )
+    raws = [entry.encode() for entry in plan_append([], logged, demo_log_time)]
+    log_key = read_key_file(REPO / "tests" / "fixtures" / "test-keys" / "log-1.json")
+    root = root_of([leaf_hash(raw) for raw in raws])
+    write_tiles(content / "log", raws, sign_checkpoint(LOG_ORIGIN, len(raws), root, [log_key.seed]))
 
 
 # ---------------------------------------------------------------------------
@@ -254,19 +295,26 @@ def split(tree: Path, cache_dir: Path, limit: int) -> dict[str, dict[str, float]
     * model: model validation (uncached only: a cached record is not validated);
     * JCS+PAE: the signed bytes (cached: from the cached canonical JSON);
     * Ed25519: parsing the signature entry and ``crypto_sign_open``;
-    * rules: key validity and who must sign (worked out once per case)."""
+    * rules: the day each signature entered the log, key validity and who must
+      sign (worked out once per case).
+
+    Reading the log's times, once for the whole tree, is not in these steps."""
+    import hashlib
+
     from generator import cache as cache_mod
     from generator.models import RECORD_KINDS
     from generator.signing import SignatureEntry, parse_signatures, verify_raw
-    from generator.verify import _first_trust
+    from generator.verify import _first_trust, log_clock
     from generator.yamlsafe import read_yaml_file
 
     files = sorted((tree / "content" / "checklist").rglob("*.yaml"))[:limit]
     paths = [str(p) for p in files]
     store = cache_mod.open_cache(cache_dir)
     assert store is not None
-    index = _first_trust(tree / "content", store, AT, None)
+    root, index = _first_trust(tree / "content", store, AT, None)
+    assert root is not None
     assert index is not None
+    log, _ = log_clock(tree / "content", root, AT)  # the day each signature is judged at
     out: dict[str, dict[str, float]] = {}
     clock = time.perf_counter
     for mode in ("uncached", "cached"):
@@ -293,15 +341,18 @@ def split(tree: Path, cache_dir: Path, limit: int) -> dict[str, dict[str, float]
                 signed, sigs = doc.data["signed"], doc.data["signatures"]
                 t3 = clock()
                 record = RECORD_KINDS[signed["_type"]].model_validate(signed)
-                when, dept = record.signed_on(), record.signing_department()
+                dept = record.signing_department()
                 t4 = clock()
-                message = pae(payload_type(signed["_type"]), canonical_json(signed))
+                body = canonical_json(signed)
+                message = pae(payload_type(signed["_type"]), body)
             else:
                 fact = found[key]
                 sigs = fact.signatures()
-                when, dept = fact.signed_on, fact.department
+                dept = fact.department
                 t3 = t4 = clock()
-                message = pae(payload_type(fact.kind), fact.jcs)
+                body = fact.jcs
+                message = pae(payload_type(fact.kind), body)
+            digest = hashlib.sha256(body).hexdigest()
             t5 = clock()
             entries, _ = parse_signatures(sigs)
             good: dict[str, SignatureEntry] = {}
@@ -311,7 +362,8 @@ def split(tree: Path, cache_dir: Path, limit: int) -> dict[str, dict[str, float]
                     raise SystemExit(f"{path}: does not verify")
                 good.setdefault(public, e)
             t6 = clock()
-            status = index.verdict("checklist-item", str(when), dept, 0, good, len(entries))[0]
+            when = tuple(log.moment(digest, e.keyid) for e in good.values())
+            status = index.verdict("checklist-item", when, dept, 0, good, len(entries))[0]
             if status != "pass":
                 raise SystemExit(f"{path}: {status}")
             t7 = clock()
