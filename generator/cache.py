@@ -34,6 +34,13 @@ the file's bytes and the code, like everything else in the entry. Outcomes of
 signature checks are never kept: every signature is verified on every run (and
 key validity is judged by the transparency log, which is not in the entry).
 
+**Log bundles.** The same database keeps what reading a transparency log's
+entry bundle gives (:func:`generator.logfiles.log_times`): the Merkle hash of
+its entries and, for each entry, its ``payload_sha256``, keyids and day, by
+:func:`blob_key` of the bundle's bytes. Full bundles never change, so a warm
+``gongkai verify`` reads a large log without parsing or hashing its entries one
+by one; the checkpoint's signature and root are checked on every run.
+
 **Where.** One SQLite database, ``records.sqlite3``, in ``$GONGKAI_CACHE_DIR``,
 else ``$XDG_CACHE_HOME/gongkai``, else ``~/.cache/gongkai``. ``GONGKAI_NO_CACHE=1``
 turns the cache off. One process writes at a time (WAL mode; a second
@@ -149,6 +156,14 @@ def file_key(data: bytes) -> bytes:
     return bytes(h.digest())
 
 
+def blob_key(kind: bytes, data: bytes) -> bytes:
+    """The cache key of what ``kind`` of reading makes of ``data`` (32 bytes)."""
+    h = _key_base().copy()
+    h.update(b"\0blob\0" + kind + b"\0")
+    h.update(data)
+    return bytes(h.digest())
+
+
 class Entry(NamedTuple):
     """What loading a file with no problems produced, as stored (a tuple: cheap
     to build from a row and to send between processes)."""
@@ -254,6 +269,9 @@ CREATE TABLE IF NOT EXISTS entries (
     witnesses INTEGER NOT NULL
 ) WITHOUT ROWID
 """
+_BLOBS = (
+    "CREATE TABLE IF NOT EXISTS blobs (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID"
+)
 _COLUMNS = "key, kind, model, envelope, value, jcs, department, sigs, witnesses"
 _INSERT = f"INSERT OR REPLACE INTO entries ({_COLUMNS}) VALUES ({', '.join('?' * 9)})"  # noqa: S608 - only placeholders
 
@@ -282,6 +300,7 @@ class RecordCache:
                 db.execute("PRAGMA mmap_size=1073741824")  # lookups read pages without copies
                 db.execute(_META)
                 db.execute(_ENTRIES)
+                db.execute(_BLOBS)
                 row = db.execute("SELECT value FROM meta WHERE name = 'fingerprint'").fetchone()
                 current = fingerprint().hex()
                 if row is None or row[0] != current:
@@ -291,6 +310,7 @@ class RecordCache:
                     with db:
                         db.execute("DROP TABLE entries")
                         db.execute(_ENTRIES)
+                        db.execute("DELETE FROM blobs")
                         db.execute(
                             "INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (current,)
                         )
@@ -319,7 +339,25 @@ class RecordCache:
         self.misses += len(set(keys)) - len(found)
         return found
 
-    def _select(self, columns: str, keys: Sequence[bytes]) -> list[tuple[Any, ...]]:
+    def get_blobs(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
+        """The blobs there are for ``keys`` (:func:`blob_key`)."""
+        return {bytes(k): bytes(v) for k, v in self._select("key, value", keys, "blobs")}
+
+    def put_blobs(self, items: Iterable[tuple[bytes, bytes]]) -> None:
+        """Store blobs (one transaction); a cache that fails keeps nothing."""
+        rows = list(items)
+        if not rows:
+            return
+        try:
+            db = self._connect()
+            with db:
+                db.executemany("INSERT OR REPLACE INTO blobs (key, value) VALUES (?, ?)", rows)
+        except sqlite3.Error:
+            return
+
+    def _select(
+        self, columns: str, keys: Sequence[bytes], table: str = "entries"
+    ) -> list[tuple[Any, ...]]:
         rows: list[tuple[Any, ...]] = []
         try:
             db = self._connect()
@@ -328,7 +366,7 @@ class RecordCache:
                 marks = ",".join("?" * len(batch))
                 rows.extend(
                     db.execute(
-                        f"SELECT {columns} FROM entries WHERE key IN ({marks})",  # noqa: S608 - only placeholders
+                        f"SELECT {columns} FROM {table} WHERE key IN ({marks})",  # noqa: S608 - only placeholders
                         batch,
                     )
                 )
@@ -382,6 +420,13 @@ class _Off(RecordCache):
         return {}
 
     def put_many(self, items: Iterable[tuple[bytes, Entry]]) -> None:
+        del items
+
+    def get_blobs(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
+        del keys
+        return {}
+
+    def put_blobs(self, items: Iterable[tuple[bytes, bytes]]) -> None:
         del items
 
 

@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cache import RecordCache, blob_key
 from .checkpoint import (
     Checkpoint,
     CheckpointError,
@@ -58,13 +59,15 @@ from .tlog import (
     LogError,
     LogTimes,
     Published,
+    Summary,
     compare,
     decode_entry,
     entries_unmatched,
-    entry_times,
     plan_append,
     records_missing,
+    summaries,
     time_order,
+    times_of,
 )
 from .trust import Check, SignedDoc, number, verify_root_chain
 
@@ -185,13 +188,13 @@ def _decode_into(log: LogFiles, shown: str, start: int, raws: list[bytes]) -> Fi
     return None
 
 
-def _entry_bundles(
+def _bundle_files(
     directory: Path, size: int
-) -> tuple[list[tuple[str, int, list[bytes]]], Finding | None]:
-    """The entry bundles of a log of ``size`` entries, in order, each as (its path
-    as shown, the index of its first entry, its entries), up to the first bundle
-    that is missing, cut short or of the wrong width (the problem)."""
-    found: list[tuple[str, int, list[bytes]]] = []
+) -> tuple[list[tuple[str, int, int, bytes]], Finding | None]:
+    """The entry bundle files of a log of ``size`` entries, in order, each as (its
+    path as shown, the index of its first entry, how many entries it must hold,
+    its bytes), up to the first that is missing (the problem)."""
+    found: list[tuple[str, int, int, bytes]] = []
     for n in range(-(-size // TILE_WIDTH)):
         width = min(TILE_WIDTH, size - n * TILE_WIDTH)
         rel = tile_path("entries", n, width)
@@ -202,18 +205,39 @@ def _entry_bundles(
             return found, Finding(
                 shown, "条目包缺失 / entry bundle missing (the checkpoint counts it)"
             )
-        try:
-            raws = unbundle(data)
-        except ValueError as exc:
-            return found, Finding(shown, f"条目包被截断 / bundle cut short: {exc}")
-        if len(raws) != width:
-            return found, Finding(
-                shown,
-                f"条目包有 {len(raws)} 条，检查点要求 {width} 条 / the bundle holds "
-                f"{len(raws)} entries, the checkpoint counts {width}",
-            )
-        found.append((shown, n * TILE_WIDTH, raws))
+        found.append((shown, n * TILE_WIDTH, width, data))
     return found, None
+
+
+def _unbundled(shown: str, width: int, data: bytes) -> tuple[list[bytes], Finding | None]:
+    """The entries of a bundle that must hold ``width``, or the problem."""
+    try:
+        raws = unbundle(data)
+    except ValueError as exc:
+        return [], Finding(shown, f"条目包被截断 / bundle cut short: {exc}")
+    if len(raws) != width:
+        return [], Finding(
+            shown,
+            f"条目包有 {len(raws)} 条，检查点要求 {width} 条 / the bundle holds "
+            f"{len(raws)} entries, the checkpoint counts {width}",
+        )
+    return raws, None
+
+
+def _entry_bundles(
+    directory: Path, size: int
+) -> tuple[list[tuple[str, int, list[bytes]]], Finding | None]:
+    """The entry bundles of a log of ``size`` entries, in order, each as (its path
+    as shown, the index of its first entry, its entries), up to the first bundle
+    that is missing, cut short or of the wrong width (the problem)."""
+    files, problem = _bundle_files(directory, size)
+    found: list[tuple[str, int, list[bytes]]] = []
+    for shown, start, width, data in files:
+        raws, bad = _unbundled(shown, width, data)
+        if bad is not None:
+            return found, bad
+        found.append((shown, start, raws))
+    return found, problem
 
 
 def _check_tiles(log: LogFiles) -> None:
@@ -820,7 +844,13 @@ def _done(report: LogReport) -> LogReport:
 # Log times, for judging key validity
 
 
-def log_times(content_dir: Path, root: Root | None = None) -> LogTimes | None:
+_BUNDLE_BLOB = b"log-bundle-times/1"
+"""What :func:`_bundle_times` keeps of a bundle in the record cache."""
+
+
+def log_times(
+    content_dir: Path, root: Root | None = None, store: RecordCache | None = None
+) -> LogTimes | None:
     """When each record (by the SHA-256 of its signed data) and each of its
     signatures entered the log, as days in China time (:class:`LogTimes`).
     None when there is no log.
@@ -829,7 +859,9 @@ def log_times(content_dir: Path, root: Root | None = None) -> LogTimes | None:
     checkpoint (with ``root``: signed by a threshold of its log keys), every
     entry it counts, well-formed, and the entries hashing to its root. Anything
     else raises LogError naming the file. Hash tiles are not read (``gongkai
-    log verify`` checks them): the checkpoint signs the entries themselves."""
+    log verify`` checks them): the checkpoint signs the entries themselves.
+    With ``store`` (the record cache), what each bundle gives is kept by its
+    bytes, so that a bundle read before is not parsed again."""
     directory = log_directory(content_dir)
     cp_path = _checkpoint_file(directory)
     if cp_path is None:
@@ -845,19 +877,65 @@ def log_times(content_dir: Path, root: Root | None = None) -> LogTimes | None:
         ok, why = signature_verdict(cp, [root.log], shown)
         if not ok:
             raise LogError(why)
-    found, problem = _entry_bundles(directory, cp.size)
-    if problem is not None:
-        raise LogError(f"{problem.subject}: {problem.message}")
-    raws = [raw for _, _, part in found for raw in part]
-    if root_of([leaf_hash(raw) for raw in raws]) != cp.root:
+    files, missing = _bundle_files(directory, cp.size)
+    if missing is not None:
+        raise LogError(f"{missing.subject}: {missing.message}")
+    keys = [blob_key(_BUNDLE_BLOB, data) for _, _, _, data in files] if store else []
+    kept = store.get_blobs(keys) if store is not None else {}
+    fresh: list[tuple[bytes, bytes]] = []
+    nodes: list[bytes] = []
+    entries: list[Sequence[str]] = []
+    for i, (where, start, width, data) in enumerate(files):
+        found = _from_blob(kept.get(keys[i]), width) if store is not None else None
+        if found is None:
+            found = _bundle_times(where, start, width, data)
+            if store is not None:
+                fresh.append((keys[i], _to_blob(*found)))
+        nodes.append(found[0])
+        entries.extend(found[1])
+    if store is not None:
+        store.put_blobs(fresh)
+    # every bundle but the last holds a full subtree of 256 entries: the root of
+    # their hashes, level by level, is the root of all the entries
+    if root_of(nodes) != cp.root:
         raise LogError(
             f"{shown}: 日志条目与检查点不符 / the log's entries do not match its "
             "checkpoint; run gongkai log verify"
         )
+    return times_of(entries)
+
+
+def _bundle_times(shown: str, start: int, width: int, data: bytes) -> tuple[bytes, list[Summary]]:
+    """The Merkle hash of a bundle's entries and what key validity needs of each;
+    LogError naming the bundle (and the entry) when it is not one."""
+    raws, bad = _unbundled(shown, width, data)
+    if bad is not None:
+        raise LogError(f"{bad.subject}: {bad.message}")
     try:
-        return entry_times(raws)
+        found = summaries(raws)
     except EntryError as exc:
-        where = found[exc.index // TILE_WIDTH][0]  # each bundle but the last holds 256
         raise LogError(
-            f"{where} (entry {exc.index}): 条目格式错误 / not a log entry: {exc.reason}"
+            f"{shown} (entry {start + exc.index}): 条目格式错误 / not a log entry: {exc.reason}"
         ) from None
+    return root_of([leaf_hash(raw) for raw in raws]), found
+
+
+def _to_blob(node: bytes, found: list[Summary]) -> bytes:
+    return json.dumps([node.hex(), found], separators=(",", ":")).encode("ascii")
+
+
+def _from_blob(blob: bytes | None, width: int) -> tuple[bytes, list[Summary]] | None:
+    """What :func:`_to_blob` kept, or None when there is none (or it is not that).
+    Each entry comes back as the JSON list of its :data:`Summary`."""
+    if blob is None:
+        return None
+    try:
+        node, found = json.loads(blob)
+        hashed = bytes.fromhex(node)
+    except (ValueError, TypeError):
+        return None
+    if len(hashed) != HASH_SIZE or not isinstance(found, list) or len(found) != width:
+        return None
+    if not all(type(e) is list and len(e) == 3 and all(type(x) is str for x in e) for e in found):
+        return None
+    return hashed, found

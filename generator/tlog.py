@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from .canonical import canonical_json
@@ -437,32 +437,51 @@ class EntryError(ValueError):
         self.reason = reason
 
 
-def entry_times(raws: Sequence[bytes]) -> LogTimes:
-    """:class:`LogTimes` of the entries ``raws``, in one pass; EntryError for the
-    first that is not an entry. A record's first entry gives its day; a
-    signature added by a later entry has that entry's day."""
-    first: dict[str, tuple[str, frozenset[str]]] = {}
-    later: dict[tuple[str, str], str] = {}
-    days: dict[str, str] = {}  # each day, and each set of keyids, kept once
-    signers: dict[tuple[str, ...], frozenset[str]] = {}
+Summary = tuple[str, str, str]
+"""What key validity needs of an entry: its payload_sha256, its keyids joined by
+commas, and its day (China time)."""
+
+
+def summaries(raws: Sequence[bytes]) -> list[Summary]:
+    """:data:`Summary` of each entry; EntryError for the first that is not an entry."""
+    out: list[Summary] = []
     for index, raw in enumerate(raws):
         try:
             _, _, _, _, digest, ids, logged_at = entry_fields(raw)
         except ValueError as exc:
             raise EntryError(index, str(exc)) from None
-        day = china_day(logged_at)
-        day = days.setdefault(day, day)
+        out.append((digest, ",".join(ids), china_day(logged_at)))
+    return out
+
+
+def times_of(entries: Iterable[Sequence[str]]) -> LogTimes:
+    """:class:`LogTimes` of the entries (each a :data:`Summary`), in log order,
+    in one pass. A record's first entry gives its day; a signature added by a
+    later entry has that entry's day."""
+    first: dict[str, tuple[str, frozenset[str]]] = {}
+    later: dict[tuple[str, str], str] = {}
+    days: dict[str, str] = {}  # each day, and each set of keyids, kept once
+    signers: dict[str, frozenset[str]] = {}
+    count = 0
+    for digest, ids, day in entries:
+        count += 1
         found = first.get(digest)
         if found is None:
             keyids = signers.get(ids)
             if keyids is None:
-                keyids = signers[ids] = frozenset(ids)
-            first[digest] = (day, keyids)
+                keyids = signers[ids] = frozenset(ids.split(",") if ids else ())
+            first[digest] = (days.setdefault(day, day), keyids)
             continue
-        for keyid in ids:
+        for keyid in ids.split(",") if ids else ():
             if keyid not in found[1]:
-                later.setdefault((digest, keyid), day)
-    return LogTimes(first, later, len(raws))
+                later.setdefault((digest, keyid), days.setdefault(day, day))
+    return LogTimes(first, later, count)
+
+
+def entry_times(raws: Sequence[bytes]) -> LogTimes:
+    """:class:`LogTimes` of the entries ``raws``; EntryError for the first that
+    is not an entry."""
+    return times_of(summaries(raws))
 
 
 @dataclass(frozen=True)

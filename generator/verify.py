@@ -61,13 +61,16 @@ def _doc(loaded: Loaded) -> SignedDoc:
     )
 
 
-def log_clock(content_root: Path, root: Root, now: str) -> tuple[Clock, Check]:
+def log_clock(
+    content_root: Path, root: Root, now: str, store: _cache.RecordCache | None = None
+) -> tuple[Clock, Check]:
     """What key validity is judged by (the day each record entered the log of
     ``content_root``, checked against ``root``'s log key, else ``now``) and the
-    check that says which, and why."""
+    check that says which, and why (``store``: the record cache, for the log's
+    bundles)."""
     subject = display_path(log_directory(content_root)) + "/"
     try:
-        times = log_times(content_root, root)
+        times = log_times(content_root, root, store)
     except LogError as exc:
         return Clock(now, None, "log failed"), Check(
             subject,
@@ -255,7 +258,7 @@ def verify_tree(
     try:
         root, index = _first_trust(content_root, store, now, pinned_sha256)
         if root is not None:
-            judged = (root, *log_clock(content_root, root, now))
+            judged = (root, *log_clock(content_root, root, now, store))
         units = _walk_units(content_root)
         parallel = len(units) >= _cache.PARALLEL_MIN and _cache.can_fork()
         clock = judged[1] if judged is not None else None

@@ -171,6 +171,36 @@ def test_log_times_are_the_first_entries_days() -> None:
     assert log_times(CONTENT, root.record) == times
 
 
+def test_log_times_kept_in_the_record_cache_are_the_same(here: Path) -> None:
+    """What each bundle gives is kept by its bytes: a warm read gives the same
+    times, a changed bundle is read again, a damaged cache entry is not used."""
+    import sqlite3
+
+    from generator import cache
+
+    expected = log_times(here)
+    store = cache.open_cache()
+    assert store is not None
+    try:
+        assert log_times(here, None, store) == expected  # cold: fills the cache
+        assert store.get_blobs(
+            [cache.blob_key(b"log-bundle-times/1", (here / BUNDLE).read_bytes())]
+        )
+        assert log_times(here, None, store) == expected  # warm
+        store.close()
+        db = sqlite3.connect(store.path)
+        with db:
+            db.execute("UPDATE blobs SET value = CAST('[\"00\", []]' AS BLOB)")
+        db.close()
+        assert log_times(here, None, store) == expected
+        raw = _raw(here)
+        (here / BUNDLE).write_bytes(bundle([raw[1], raw[0], *raw[2:]]))
+        with pytest.raises(LogError, match="the log's entries do not match its checkpoint"):
+            log_times(here, None, store)
+    finally:
+        store.close()
+
+
 def test_log_times_without_a_log_and_with_a_broken_one(here: Path) -> None:
     from generator.content import load_record_file
 
