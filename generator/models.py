@@ -199,8 +199,11 @@ class Record(Strict):
         return department if isinstance(department, str) else None
 
     def signed_on(self) -> str | None:
-        """The date this record claims for itself, used to judge key validity
-        until records carry the time they entered the transparency log."""
+        """The date this record states for itself. Key validity is never judged by
+        it (its signer chooses it; ``gongkai verify`` uses the day the record
+        entered the transparency log): it orders a first import into the log and
+        picks the demo's signing keys, and a draw bundle, which carries no log
+        times, is judged by it and says so."""
         for name in ("published_on", "snapshot_date", "as_of", "effective_from"):
             value = getattr(self, name, None)
             if isinstance(value, str):
