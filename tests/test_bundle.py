@@ -94,6 +94,8 @@ def test_every_demo_bundle_verifies(bundles: dict[str, dict[str, Any]], task: st
     unchecked = {s.removeprefix("b.json: ") for s, st, _ in results if st == "not checked"}
     # the registry snapshots are private; the bundle carries no log times
     assert unchecked == {"registry", "inspectors.registry", "log times"}
+    record = next(r for s, _, r in results if s == "b.json: record")
+    assert "at the date the record states" in record, record
 
 
 def test_an_unpinned_root_is_reported_not_checked(bundles: dict[str, dict[str, Any]]) -> None:

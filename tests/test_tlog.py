@@ -120,21 +120,23 @@ def test_entry_times_give_each_record_and_each_signature_its_first_day() -> None
     logged = plan_append([], [_rec("A", "2023-01-01", a), _rec("B", "2023-01-02", b)], T1)
     now = [_rec("A", "2023-01-01", a), _rec("B", "2023-01-02", b, (K1, K2))]
     grown = plan_append(logged, now, T2)
-    late = _rec("C", "2023-01-03", c).entry(
-        "2023-02-28T17:00:00+00:00"
-    )  # 01:00 on 1 March in China
-    times = entry_times([e.encode() for e in [*logged, *grown, late]])
-    assert times.entries == 4
+    # 17:00 on 28 February in UTC is 01:00 on 1 March in China
+    late = _rec("C", "2023-01-03", c).entry("2023-02-28T17:00:00+00:00")
+    unsigned = _rec("D", "2023-01-04", "d" * 64, ()).entry(T3)
+    times = entry_times([e.encode() for e in [*logged, *grown, late, unsigned]])
+    assert times.entries == 5
     assert times.first == {
         a: ("2023-01-03", frozenset({K1})),
         b: ("2023-01-03", frozenset({K1})),
         c: ("2023-03-01", frozenset({K1})),
+        "d" * 64: ("2023-03-01", frozenset()),
     }
     assert times.later == {(b, K2): "2023-02-01"}
     assert times.day(b, K1) == "2023-01-03"
     assert times.day(b, K2) == "2023-02-01"  # the witness co-signed later
     assert times.day(a, K2) is None  # a signature the log never saw
-    assert times.day("d" * 64, K1) is None  # a record the log never saw
+    assert times.day("d" * 64, K1) is None  # nor this one
+    assert times.day("e" * 64, K1) is None  # a record the log never saw
 
 
 def test_entry_times_name_the_entry_that_is_not_one() -> None:
