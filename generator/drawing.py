@@ -11,8 +11,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -87,14 +88,44 @@ def find_task(content: Content, task_id: str, plan_ref: str | None = None) -> tu
 
 def read_rows(
     manifest: TargetRegistry, csv_path: Path, columns: set[str]
-) -> dict[str, dict[str, str]]:
-    """Registry rows keyed by id, keeping only ``columns``."""
-    keep = [c for c in columns if manifest.column(c) is not None]
-    rows: dict[str, dict[str, str]] = {}
-    with csv_path.open(encoding="utf-8-sig", newline="") as fh:
-        for row in csv.DictReader(fh):
-            rows[row[manifest.id_column]] = {c: row[c] for c in keep}
+) -> Mapping[str, Mapping[str, str]]:
+    """Registry rows keyed by id, keeping only ``columns``.
+
+    The rows of the last registries read are kept (up to ``_ROWS_KEPT`` rows in all),
+    keyed by the file's path, size and modification time: re-running every draw of a
+    province reads each registry once when the draws come grouped by registry."""
+    keep = sorted(c for c in columns if manifest.column(c) is not None)
+    stat = csv_path.stat()
+    key = (str(csv_path.resolve()), stat.st_size, stat.st_mtime_ns, manifest.id_column, tuple(keep))
+    rows = _ROWS.pop(key, None)
+    if rows is None:
+        rows = {}
+        with csv_path.open(encoding="utf-8-sig", newline="") as fh:
+            for row in csv.DictReader(fh):
+                rows[row[manifest.id_column]] = {c: row[c] for c in keep}
+    _ROWS[key] = rows  # the most recently used last
+    while sum(len(r) for r in _ROWS.values()) > _ROWS_KEPT and len(_ROWS) > 1:
+        del _ROWS[next(iter(_ROWS))]
     return rows
+
+
+_ROWS: dict[tuple[str, int, int, str, tuple[str, ...]], dict[str, dict[str, str]]] = {}
+_ROWS_KEPT = 1_000_000
+
+
+def registry_sha256(csv_path: Path) -> str:
+    """The registry file's SHA-256, remembered by path, size and modification time."""
+    stat = csv_path.stat()
+    key = (str(csv_path.resolve()), stat.st_size, stat.st_mtime_ns)
+    digest = _SHA256.get(key)
+    if digest is None:
+        from .canonical import file_sha256
+
+        digest = _SHA256[key] = file_sha256(str(csv_path))
+    return digest
+
+
+_SHA256: dict[tuple[str, int, int], str] = {}
 
 
 def _clean_codes() -> frozenset[str]:
@@ -105,48 +136,134 @@ def history_for(
     content: Content, plan: Plan, task: Task, before: str, exclude_draw: str | None
 ) -> History:
     """Earlier draws of the plan's year (not voided) and results, for the exclusion rules."""
-    voided = {v.draw for _, v in content.each(Void)}
-    plans = _index(content, Plan)
-    drawn: Counter[str] = Counter()
-    other: dict[str, set[str]] = defaultdict(set)
+    index = _history_index(content)
+    when = dt.datetime.fromisoformat(before)
     items = {ref.partition("@")[0] for ref in task.items}
-    for _, rec in content.each(Draw):
-        if (
-            rec.ref in voided
-            or rec.id == exclude_draw
-            or dt.datetime.fromisoformat(rec.drawn_at) >= dt.datetime.fromisoformat(before)
-        ):
+    other: dict[str, set[str]] = defaultdict(set)
+    for earlier in index.sharing(plan.year, items):
+        if earlier.at >= when or earlier.id == exclude_draw or earlier.lead in (None, task.lead):
             continue
-        try:
-            other_plan = _get(plans, rec.plan).record
-        except DrawError:
-            continue
-        assert isinstance(other_plan, Plan)
-        if other_plan.year != plan.year:
-            continue
-        other_task = next((t for t in other_plan.tasks if t.id == rec.task), None)
-        for visit in rec.visits:
-            drawn[visit.target] += 1
-        if other_task is None or other_task.lead == task.lead:
-            continue
+        assert earlier.window is not None
         overlaps = (
-            other_task.window.start <= task.window.end
-            and task.window.start <= other_task.window.end
+            earlier.window.start <= task.window.end and task.window.start <= earlier.window.end
         )
-        shared = items & {ref.partition("@")[0] for ref in other_task.items}
-        if overlaps and shared:
-            for visit in rec.visits:
-                other[visit.target] |= shared
-    clean: dict[str, set[int]] = defaultdict(set)
-    dirty: dict[str, set[int]] = defaultdict(set)
-    from .models import Result
+        if overlaps:
+            shared = items & earlier.items
+            for target in earlier.targets:
+                other[target] |= shared
+    return History(
+        _DrawnBefore(index.drawn.get(plan.year, {}), when, exclude_draw),
+        {t: frozenset(v) for t, v in other.items()},
+        index.clean_years,
+    )
 
-    for _, result in content.each(Result):
-        for e in result.entries:
-            year = int(e.completed_on[:4])
-            (clean if e.result in _clean_codes() else dirty)[e.target].add(year)
-    clean_years = {t: frozenset(y - dirty.get(t, set())) for t, y in clean.items()}
-    return History(dict(drawn), {t: frozenset(v) for t, v in other.items()}, clean_years)
+
+@dataclass(frozen=True)
+class _Earlier:
+    """What the exclusion rules need of one live draw."""
+
+    id: str
+    at: dt.datetime
+    lead: str | None
+    """The lead of the draw's task (None when the plan does not name the task)."""
+    window: Any
+    items: frozenset[str]
+    targets: tuple[str, ...]
+
+
+class _DrawnBefore(Mapping[str, int]):
+    """target -> number of live draws of the year made before ``when`` that drew it
+    (not counting ``exclude``), computed on lookup from the year's index."""
+
+    def __init__(
+        self,
+        times: Mapping[str, list[tuple[dt.datetime, str]]],
+        when: dt.datetime,
+        exclude: str | None,
+    ) -> None:
+        self._times, self._when, self._exclude = times, when, exclude
+
+    def __getitem__(self, target: str) -> int:
+        n = sum(
+            1 for at, did in self._times.get(target, ()) if at < self._when and did != self._exclude
+        )
+        if not n:
+            raise KeyError(target)
+        return n
+
+    def __iter__(self) -> Iterator[str]:
+        return (t for t in self._times if t in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __contains__(self, target: object) -> bool:
+        return isinstance(target, str) and any(
+            at < self._when and did != self._exclude for at, did in self._times.get(target, ())
+        )
+
+
+class _HistoryIndex:
+    """The content's live draws by year, target and item, and the clean years of every
+    target from the results: made once per loaded content, so that re-running every draw
+    of a province does not read every other draw each time."""
+
+    def __init__(self, content: Content) -> None:
+        voided = {v.draw for _, v in content.each(Void)}
+        plans = _index(content, Plan)
+        self.drawn: dict[int, dict[str, list[tuple[dt.datetime, str]]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
+        self._by_item: dict[tuple[int, str], list[_Earlier]] = defaultdict(list)
+        for _, rec in content.each(Draw):
+            if rec.ref in voided:
+                continue
+            try:
+                other_plan = _get(plans, rec.plan).record
+            except DrawError:
+                continue
+            assert isinstance(other_plan, Plan)
+            year = other_plan.year
+            at = dt.datetime.fromisoformat(rec.drawn_at)
+            for visit in rec.visits:
+                self.drawn[year][visit.target].append((at, rec.id))
+            other_task = next((t for t in other_plan.tasks if t.id == rec.task), None)
+            if other_task is None:
+                continue
+            items = frozenset(ref.partition("@")[0] for ref in other_task.items)
+            earlier = _Earlier(
+                rec.id, at, other_task.lead, other_task.window, items,
+                tuple(v.target for v in rec.visits),
+            )  # fmt: skip
+            for item in items:
+                self._by_item[(year, item)].append(earlier)
+        clean: dict[str, set[int]] = defaultdict(set)
+        dirty: dict[str, set[int]] = defaultdict(set)
+        from .models import Result
+
+        for _, result in content.each(Result):
+            for e in result.entries:
+                year = int(e.completed_on[:4])
+                (clean if e.result in _clean_codes() else dirty)[e.target].add(year)
+        self.clean_years = {t: frozenset(y - dirty.get(t, set())) for t, y in clean.items()}
+
+    def sharing(self, year: int, items: set[str]) -> list[_Earlier]:
+        """The year's live draws of tasks that share one of ``items``."""
+        seen: dict[str, _Earlier] = {}
+        for item in items:
+            for e in self._by_item.get((year, item), ()):
+                seen.setdefault(e.id, e)
+        return list(seen.values())
+
+
+def _history_index(content: Content) -> _HistoryIndex:
+    """The content's history index, made on first use and kept on the content (its
+    records are not changed after loading; a changed number of records makes it again)."""
+    held: tuple[int, _HistoryIndex] | None = getattr(content, "_history_index", None)
+    if held is None or held[0] != len(content.records):
+        held = (len(content.records), _HistoryIndex(content))
+        content._history_index = held  # type: ignore[attr-defined]
+    return held[1]
 
 
 def task_items(content: Content, task: Task) -> list[Loaded]:
@@ -379,9 +496,7 @@ def compute(
     reg = reg_loaded.record
     assert isinstance(reg, TargetRegistry)
     csv_path = Path(reg_loaded.path).parent / reg.file
-    from .canonical import file_sha256
-
-    actual = file_sha256(str(csv_path))
+    actual = registry_sha256(csv_path)
     if actual != task.scope.registry_sha256:
         raise DrawError(
             f"task {task.id}: the registry's SHA-256 differs from the plan's "

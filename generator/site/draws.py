@@ -112,10 +112,8 @@ def draw_entries(data: SiteData) -> list[DrawEntry]:
     voids = {v.draw: v.ref for _, v in content.each(Void)}
     names_by_registry: dict[str, dict[str, str]] = {}
     entries = []
-    for r in content.records:
-        rec = r.record
-        if not isinstance(rec, Draw) or r.signatures is None:
-            continue
+    signed = [(r, rec) for r, rec in content.each(Draw) if r.signatures is not None]
+    for r, rec in sorted(signed, key=lambda d: d[1].registry):  # each registry read once
         bundle = build_bundle(content, r)
         voided_by = voids.get(rec.ref)
         if rec.registry not in names_by_registry:
