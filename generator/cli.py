@@ -197,9 +197,10 @@ def build(config_file: Path, site_dir: Path | None, content_dir: Path | None) ->
 
 
 def _today() -> str:
-    import datetime as dt
+    """Today in China (+08:00), the time zone of the log's times."""
+    from .logfiles import now_in_china
 
-    return dt.date.today().isoformat()
+    return now_in_china()[:10]
 
 
 @main.command()
@@ -222,7 +223,9 @@ def _today() -> str:
     "at_date",
     metavar="YYYY-MM-DD",
     default=None,
-    help="按此日期判断根信任是否过期，默认今天。 / Judge root expiry as of this date (default: today).",
+    help="按此日期判断根信任是否过期，以及尚未入日志的记录的密钥有效性，默认今天（北京时间）。 / "
+    "Judge root expiry, and the keys of records not in the log yet, as of this date "
+    "(default: today in China).",
 )
 @handle_errors
 def verify(
