@@ -8,6 +8,7 @@ kept out of the navigation, which lists only the section index pages.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
             if c.status == "fail"
         )
     _STATE["data"] = SiteData(report)
+    _STATE["stash"] = {}
     return config
 
 
@@ -67,14 +69,68 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         inclusion = (
             InclusionLevel.INCLUDED if page.path.endswith("index.md") else InclusionLevel.NOT_IN_NAV
         )
-        files.append(
-            File.generated(config, page.path, content=page.markdown(demo), inclusion=inclusion)
-        )
+        markdown = stash_html(page.path, page.markdown(demo), _STATE.setdefault("stash", {}))
+        files.append(File.generated(config, page.path, content=markdown, inclusion=inclusion))
     for path, blob in [*data_files(data), *stats.stats_files(data)]:
         files.append(
             File.generated(config, path, content=blob, inclusion=InclusionLevel.NOT_IN_NAV)
         )
     return files
+
+
+_BLOCK_TAGS = (
+    "table",
+    "dl",
+    "div",
+    "details",
+    "section",
+    "ol",
+    "ul",
+    "pre",
+    "figure",
+    "svg",
+    "form",
+    "p",
+)
+_BLOCK_LINE = re.compile(r"<(" + "|".join(_BLOCK_TAGS) + r")[\s>].*</\1>\Z", re.DOTALL)
+STASH_MIN = 200
+"""HTML lines shorter than this stay in the Markdown (stashing them gains nothing)."""
+
+
+def stash_html(path: str, markdown: str, stash: dict[str, list[str]]) -> str:
+    """The page's Markdown with each long raw-HTML block line replaced by a placeholder
+    comment; the lines go into ``stash[path]`` and come back in ``on_page_content``.
+
+    Python-Markdown passes a raw HTML block through unchanged, but parses it with
+    Python's HTML parser first: for record pages with long tables that was most of
+    the build's time. A line is stashed only when Markdown would take it as one whole
+    raw block: it stands alone between blank lines, starts with a block-level tag and
+    ends with that tag's closing tag."""
+    lines = markdown.split("\n")
+    chunks: list[str] = []
+    for i, line in enumerate(lines):
+        if (
+            len(line) >= STASH_MIN
+            and (i == 0 or not lines[i - 1].strip())
+            and (i + 1 == len(lines) or not lines[i + 1].strip())
+            and _BLOCK_LINE.match(line)
+        ):
+            lines[i] = f"<!--gk-stash:{len(chunks)}-->"
+            chunks.append(line)
+    if chunks:
+        stash[path] = chunks
+    return "\n".join(lines)
+
+
+def on_page_content(html: str, page: Any, config: MkDocsConfig, files: Files) -> str:
+    """Put back the HTML lines :func:`stash_html` took out of the page's Markdown."""
+    chunks = _STATE.get("stash", {}).pop(page.file.src_uri, None)
+    if not chunks:
+        return html
+    return _PLACEHOLDER.sub(lambda m: chunks[int(m.group(1))], html)
+
+
+_PLACEHOLDER = re.compile(r"<!--gk-stash:(\d+)-->")
 
 
 def _feature_pages(data: SiteData, schemas: Path) -> list[Page]:
