@@ -122,7 +122,7 @@ def stash_html(path: str, markdown: str, stash: dict[str, list[str]]) -> str:
     return "\n".join(lines)
 
 
-def on_page_content(html: str, page: Any, config: MkDocsConfig, files: Files) -> str:
+def on_page_content(html: str, page: Any, config: MkDocsConfig, files: Files) -> str:  # noqa: ARG001
     """Put back the HTML lines :func:`stash_html` took out of the page's Markdown."""
     chunks = _STATE.get("stash", {}).pop(page.file.src_uri, None)
     if not chunks:
