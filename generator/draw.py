@@ -251,7 +251,7 @@ def build_pool(
     in_scope = 0
     exclusions: list[dict[str, str]] = []
     members: list[list[str]] = [[] for _ in task.strata]
-    for target in sorted(rows):
+    for target in _candidates(task, rows):
         row = rows[target]
         if any(row.get(col) not in values for col, values in task.filter.items()):
             continue
@@ -268,6 +268,40 @@ def build_pool(
             continue
         members[stratum].append(target)
     return in_scope, exclusions, members
+
+
+class Rows(dict[str, dict[str, str]]):
+    """Registry rows by id that remember their ids in order and, per column, the ids
+    with each value: a province re-runs thousands of draws over the same registry,
+    each with its own filter. Treat as read-only once made."""
+
+    def sorted_ids(self) -> list[str]:
+        ids: list[str] | None = getattr(self, "_sorted", None)
+        if ids is None:
+            ids = self._sorted = sorted(self)
+        return ids
+
+    def ids_by_value(self, column: str) -> dict[str | None, list[str]]:
+        by_column: dict[str, dict[str | None, list[str]]] = self.__dict__.setdefault("_by", {})
+        index = by_column.get(column)
+        if index is None:
+            index = {}
+            for target in self.sorted_ids():
+                index.setdefault(self[target].get(column), []).append(target)
+            by_column[column] = index
+        return index
+
+
+def _candidates(task: TaskSpec, rows: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """The ids that can be in scope, in sorted order: with :class:`Rows`, only those with
+    one of the values of the task's first filter column (the caller checks them all)."""
+    if not isinstance(rows, Rows):
+        return sorted(rows)
+    if not task.filter:
+        return rows.sorted_ids()
+    column, values = next(iter(task.filter.items()))
+    index = rows.ids_by_value(column)
+    return sorted(t for v in set(values) for t in index.get(v, ()))
 
 
 def _describe(match: Mapping[str, str]) -> str:

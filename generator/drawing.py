@@ -24,6 +24,7 @@ from .draw import (
     History,
     Outcome,
     Person,
+    Rows,
     StratumSpec,
     TaskSpec,
     make_seed,
@@ -99,7 +100,7 @@ def read_rows(
     key = (str(csv_path.resolve()), stat.st_size, stat.st_mtime_ns, manifest.id_column, tuple(keep))
     rows = _ROWS.pop(key, None)
     if rows is None:
-        rows = {}
+        rows = Rows()
         with csv_path.open(encoding="utf-8-sig", newline="") as fh:
             for row in csv.DictReader(fh):
                 rows[row[manifest.id_column]] = {c: row[c] for c in keep}
@@ -109,7 +110,7 @@ def read_rows(
     return rows
 
 
-_ROWS: dict[tuple[str, int, int, str, tuple[str, ...]], dict[str, dict[str, str]]] = {}
+_ROWS: dict[tuple[str, int, int, str, tuple[str, ...]], Rows] = {}
 _ROWS_KEPT = 1_000_000
 
 
