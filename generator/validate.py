@@ -9,6 +9,7 @@ result code is in the code list, and so on. Every problem found is reported.
 
 from __future__ import annotations
 
+import functools
 import typing
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -280,8 +281,7 @@ def _is_free_text(info: Any) -> bool:
 
 def _free_text(model: BaseModel, at: Path_) -> Iterator[tuple[Path_, str]]:
     """Every free-text string in a model, with its data path."""
-    for name, info in type(model).model_fields.items():
-        key = info.alias or name
+    for name, key, free in _fields(type(model)):
         value = getattr(model, name)
         here = (*at, key)
         if isinstance(value, BaseModel):
@@ -290,10 +290,18 @@ def _free_text(model: BaseModel, at: Path_) -> Iterator[tuple[Path_, str]]:
             for i, item in enumerate(value):
                 if isinstance(item, BaseModel):
                     yield from _free_text(item, (*here, i))
-                elif isinstance(item, str) and _is_free_text(info):
+                elif free and isinstance(item, str):
                     yield (*here, i), item
-        elif isinstance(value, str) and _is_free_text(info):
+        elif free and isinstance(value, str):
             yield here, value
+
+
+@functools.cache
+def _fields(cls: type[BaseModel]) -> tuple[tuple[str, str, bool], ...]:
+    """(attribute, key as written, whether it holds free text) of each field of a model."""
+    return tuple(
+        (name, info.alias or name, _is_free_text(info)) for name, info in cls.model_fields.items()
+    )
 
 
 def _check_version_chains(index: _Index, add: Callable[[Problem], None]) -> None:

@@ -22,6 +22,7 @@ def build_site(
 
     The build goes to a fresh directory next to ``site_dir``; only when it
     succeeds is the old site replaced, so a failed build leaves it untouched.
+    The old site is moved aside and removed in the background.
     Returns the site directory.
     """
     from mkdocs.commands.build import build
@@ -51,11 +52,35 @@ def build_site(
                 os.environ.pop("GONGKAI_CONTENT", None)
             else:
                 os.environ["GONGKAI_CONTENT"] = old_env
-    previous = target.with_name(target.name + ".previous")
-    if previous.exists():
-        shutil.rmtree(previous)
+    old = None
     if target.exists():
-        target.rename(previous)
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent))
+        target.rename(old / target.name)
     staging.rename(target)
-    shutil.rmtree(previous, ignore_errors=True)
+    if old is not None:
+        remove_later(old)
     return target
+
+
+def remove_later(path: Path) -> None:
+    """Remove a directory tree in a detached process, so that the command can finish
+    now: a province's previous site has half a million files, and removing them took
+    longer than some whole builds. If that process cannot start, remove it here."""
+    import subprocess
+    import sys
+
+    try:
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)",
+                str(path),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except OSError:
+        shutil.rmtree(path, ignore_errors=True)
