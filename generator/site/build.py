@@ -70,17 +70,23 @@ def remove_later(path: Path) -> None:
     import sys
 
     try:
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)",
-                str(path),
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
+        _REMOVERS.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)",
+                    str(path),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         )
     except OSError:
         shutil.rmtree(path, ignore_errors=True)
+
+
+_REMOVERS: list[object] = []
+"""The detached removers started by this process (kept: they outlive the command)."""

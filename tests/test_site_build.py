@@ -1,0 +1,45 @@
+"""The build is atomic: a failed build leaves the previous site untouched and no
+staging directory behind; a good build replaces the site and removes the old one."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from generator.errors import GongkaiError
+from generator.site.build import build_site
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_a_failed_build_leaves_the_previous_site_untouched(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(REPO / "content", content)
+    site = tmp_path / "out" / "site"
+    build_site(REPO / "mkdocs.yml", site, content)
+    index = (site / "index.html").read_bytes()
+    files = sorted(p.relative_to(site) for p in site.rglob("*"))
+
+    plan = next((content / "plans").rglob("v1.yaml"))
+    plan.write_text(plan.read_text(encoding="utf-8").replace("tasks:", "taskz:"), encoding="utf-8")
+    with pytest.raises(GongkaiError):
+        build_site(REPO / "mkdocs.yml", site, content)
+    assert (site / "index.html").read_bytes() == index
+    assert sorted(p.relative_to(site) for p in site.rglob("*")) == files
+    assert [p.name for p in site.parent.iterdir()] == ["site"]  # no staging directory left
+
+
+def test_a_good_build_replaces_the_site_and_removes_the_old_one(tmp_path: Path) -> None:
+    site = tmp_path / "out" / "site"
+    site.mkdir(parents=True)
+    (site / "stale.html").write_text("old", encoding="utf-8")
+    build_site(REPO / "mkdocs.yml", site)
+    assert (site / "index.html").is_file()
+    assert not (site / "stale.html").exists()
+    deadline = time.monotonic() + 30
+    while len(list(site.parent.iterdir())) > 1 and time.monotonic() < deadline:
+        time.sleep(0.1)  # the old site is removed by a detached process
+    assert [p.name for p in site.parent.iterdir()] == ["site"]
