@@ -12,6 +12,8 @@ that private data has exactly one gate to pass and never does:
 from __future__ import annotations
 
 import csv
+import functools
+import typing
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,15 +31,16 @@ def public_data(model: BaseModel, raw: Any) -> Any:
     """``raw`` (the record's data exactly as written) without its private fields.
 
     The model says which fields are private; the raw data keeps the published
-    form exactly as the department wrote it.
+    form exactly as the department wrote it. A model with no private field at any
+    depth (most records) gives ``raw`` itself.
     """
-    if not isinstance(raw, dict):
+    if not isinstance(raw, dict) or not _private_below(type(model)):
         return raw
     out: dict[str, Any] = {}
-    fields = {info.alias or name: (name, info) for name, info in type(model).model_fields.items()}
+    fields = _fields(type(model))
     for key, value in raw.items():
-        name, info = fields[key]
-        if _is_private(info):
+        name, private = fields[key]
+        if private:
             continue
         attr = getattr(model, name)
         if isinstance(attr, BaseModel):
@@ -50,6 +53,32 @@ def public_data(model: BaseModel, raw: Any) -> Any:
         else:
             out[key] = value
     return out
+
+
+@functools.cache
+def _fields(cls: type[BaseModel]) -> dict[str, tuple[str, bool]]:
+    """Key as written -> (attribute, whether the field is private), for a model class."""
+    return {
+        info.alias or name: (name, _is_private(info)) for name, info in cls.model_fields.items()
+    }
+
+
+@functools.cache
+def _private_below(cls: type[BaseModel]) -> bool:
+    """Whether a model, or a model inside it at any depth, has a private field."""
+    return any(
+        _is_private(info)
+        or any(_private_below(sub) for sub in _models_in(info.annotation) if sub is not cls)
+        for info in cls.model_fields.values()
+    )
+
+
+def _models_in(annotation: Any) -> Iterator[type[BaseModel]]:
+    """The model classes an annotation names (in unions, lists, Annotated, ...)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+    for arg in typing.get_args(annotation):
+        yield from _models_in(arg)
 
 
 def public_columns(manifest: TargetRegistry) -> list[str]:

@@ -620,11 +620,11 @@ def data_files(data: SiteData) -> Iterator[tuple[str, bytes]]:
         kind = type(r.record).KIND
         doc = public_data(r.record, r.signed)
         base = f"data/{kind}/{r.record.id}-v{r.record.version}"
-        yield (f"{base}.json", json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8"))
+        yield (f"{base}.json", _compact(doc))
         if _dsse_publishable(r):
             yield (
                 f"{base}.dsse.json",
-                json.dumps(dsse_envelope(r.signed, r.signatures), indent=2).encode("utf-8"),
+                _compact(dsse_envelope(r.signed, r.signatures)),
             )
     for r in data.registries:
         reg = r.record
@@ -638,6 +638,12 @@ def data_files(data: SiteData) -> Iterator[tuple[str, bytes]]:
             f"data/registries/{reg.id}-v{reg.version}.csv",
             ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"),
         )
+
+
+def _compact(doc: object) -> bytes:
+    """Compact UTF-8 JSON with a final newline (json's C encoder writes it; an indent
+    would make it four times slower and the files a third larger)."""
+    return (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 def _csv_cell(value: str) -> str:
