@@ -228,10 +228,15 @@ def _exclusion(
     drawn = history.drawn_this_year.get(target, 0)
     if drawn >= task.max_per_year:
         return "twice-this-year", f"{task.year}年已被抽中{drawn}次"
-    clean = history.clean_years.get(target, frozenset())
-    if task.clean_years > 0 and all(task.year - i in clean for i in range(1, task.clean_years + 1)):
+    clean = history.clean_years.get(target)
+    if (
+        clean
+        and task.clean_years > 0
+        and all(task.year - i in clean for i in range(1, task.clean_years + 1))
+    ):
         return "exempt", f"连续{task.clean_years}年检查结果良好，免于抽查"
-    overlap = sorted(history.other_agency_items.get(target, frozenset()) & set(task.items))
+    other = history.other_agency_items.get(target)
+    overlap = sorted(other & set(task.items)) if other else []
     if overlap:
         return "same-item-other-agency", f"同一事项已由其他部门检查：{'、'.join(overlap)}"
     return None

@@ -184,6 +184,13 @@ class _DrawnBefore(Mapping[str, int]):
     ) -> None:
         self._times, self._when, self._exclude = times, when, exclude
 
+    def get(self, target: str, default: Any = None) -> Any:
+        times = self._times.get(target)
+        if not times:
+            return default
+        n = sum(1 for at, did in times if at < self._when and did != self._exclude)
+        return n if n else default
+
     def __getitem__(self, target: str) -> int:
         n = sum(
             1 for at, did in self._times.get(target, ()) if at < self._when and did != self._exclude
