@@ -61,6 +61,34 @@ def test_lookup_by_code_shows_the_whole_history(
     assert page.url == f"{served.url}/draws/SJX-2023-001/"
 
 
+def test_lookup_shows_why_an_entity_was_not_drawn(site: Path, served: Server, page: Any) -> None:
+    """An entity left out of a draw (its reason and detail are rows of the shared phrase
+    table, the draw a row of the draw table) shows each draw it was left out of."""
+    manifest = json.loads((site / "lookup" / "index.json").read_text("utf-8"))
+    chunk = manifest["chunk"]
+
+    def row(table: str, i: int) -> Any:
+        path = site / "lookup" / "t" / f"{table}{i // chunk}.json"
+        return json.loads(path.read_text("utf-8"))[i % chunk]
+
+    code, ent = next(
+        (c, e)
+        for shard in sorted((site / "lookup" / "code").glob("*.json"))
+        for c, e in json.loads(shard.read_text("utf-8")).items()
+        if "x" in e and "d" not in e
+    )
+    page.goto(f"{served.url}/lookup/?q={code}")
+    _wait(page)
+    card = page.locator(f"section.gk-entity[data-code='{code}']")
+    text = card.inner_text()
+    draws = [row("d", i)[0] for group in ent["x"] for i in group[2:]]
+    assert f"未纳入摇号（{len(draws)}）" in text
+    for group in ent["x"]:
+        assert row("w", group[0]) in text
+    for draw in draws:
+        assert draw in text
+
+
 def test_lookup_by_name_prefix(served: Server, page: Any, shots: Path) -> None:
     page.goto(f"{served.url}/lookup/")
     page.wait_for_selector("#gk-lookup[data-ready=true]")
@@ -89,31 +117,56 @@ def test_lookup_from_file_says_fetch_is_blocked(site: Path, page: Any) -> None:
     assert "file://" in page.locator(".gk-lookup-status").inner_text()
 
 
-def test_chinese_search_finds_a_company(served: Server, page: Any, shots: Path) -> None:
+def _search(page: Any, q: str) -> list[str]:
+    page.fill("#gk-search-q", q)
+    page.click(".gk-search-form button[type=submit]")
+    page.wait_for_selector("#gk-search[data-state=done]")
+    texts: list[str] = page.locator(".gk-search-list a").all_inner_texts()
+    return texts
+
+
+def test_chinese_search_finds_a_company(site: Path, served: Server, page: Any, shots: Path) -> None:
     if pagefind_command() is None:
         pytest.skip("the pagefind binary is not installed (pip install 'pagefind[extended]')")
+    # Pagefind's own interfaces are not published: the page has its own.
+    assert (site / "pagefind" / "pagefind.js").is_file()
+    assert not (site / "pagefind" / "pagefind-ui.js").exists()
+    assert not (site / "search" / "records").exists()
     page.goto(f"{served.url}/search/")
-    page.wait_for_selector(".pagefind-ui__search-input")
-    page.fill(".pagefind-ui__search-input", "康美物流")
-    page.wait_for_selector(".pagefind-ui__result-link", timeout=15_000)
-    titles = page.locator(".pagefind-ui__result-link").all_inner_texts()
+    page.wait_for_selector("#gk-search[data-ready=true]")
+    titles = _search(page, "康美物流")
     assert NAME in titles
+    # Only the entities whose names hold the query, not every entity of the pages found.
+    assert all("康美物流" in t for t in titles), titles
     page.add_style_tag(content=NO_HEADER)
     page.screenshot(path=str(shots / "search-name.png"), full_page=True)
-    # The full code is a word of its own.
-    page.fill(".pagefind-ui__search-input", CODE)
-    page.wait_for_function(
-        "name => [...document.querySelectorAll('.pagefind-ui__result-link')]"
-        ".some(a => a.textContent === name)",
-        arg=NAME,
-        timeout=15_000,
+    # A full code finds its entity (through the 企业查询 index).
+    assert _search(page, CODE) == [NAME]
+    assert _search(page, "915190310U1NEQP620") == []
+    assert "未找到" in page.locator(".gk-search-status").inner_text()
+    # A draw is found by its task's title.
+    draws = _search(page, "SJX-2023-001-D1")
+    assert any(t.startswith("摇号记录 SJX-2023-001-D1") for t in draws), draws
+    # The filters are there, with their values; a filter alone lists what it picks.
+    names = page.locator(".gk-search-filters select").evaluate_all(
+        "s => s.map(x => [x.dataset.filter, x.options.length])"
     )
-    # The filters are there.
-    filters = page.locator(".pagefind-ui__filter-name").all_inner_texts()
-    assert {"年度", "部门", "检查结果"} <= {f.strip() for f in filters}
+    assert {n for n, _ in names} == {"年度", "部门", "检查结果"}
+    assert all(count > 1 for _, count in names), names
+    page.select_option("select[data-filter='年度']", "2023")
+    listed = _search(page, "")
+    assert NAME in listed or page.locator(".gk-search-more").is_visible()
+    assert len(listed) > 10
+    page.select_option("select[data-filter='年度']", "")
     # A result leads to the company's lookup.
-    page.locator(".pagefind-ui__result-link", has_text=NAME).first.click()
+    _search(page, "康美物流")
+    page.locator(".gk-search-list a", has_text=NAME).first.click()
     page.wait_for_selector(f"section.gk-entity[data-code='{CODE}']")
+
+
+def test_search_from_file_says_it_needs_a_server(site: Path, page: Any) -> None:
+    page.goto((site / "search" / "index.html").as_uri())
+    assert page.locator(".gk-search-missing").is_visible()
 
 
 def test_statistics_page_shows_its_charts(served: Server, page: Any, shots: Path) -> None:

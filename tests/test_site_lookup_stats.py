@@ -26,6 +26,17 @@ from generator.validate import validate
 from tests.conftest import CONTENT, SITE_CONFIG
 
 PRIVATE = ("person_in_charge", "phone", "负责人", "联系电话")
+PUBLIC_EXTRA = (
+    "entity_type",
+    "industry",
+    "region",
+    "credit_class",
+    "risk_level",
+    "foreign",
+    "status",
+    "address",
+    "registered_on",
+)
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +47,18 @@ def data() -> SiteData:
 @pytest.fixture(scope="module")
 def files(data: SiteData) -> dict[str, bytes]:
     return dict(lookup.lookup_files(data))
+
+
+def _row(files: dict[str, bytes], manifest: dict[str, Any], table: str, i: int) -> Any:
+    """Row ``i`` of a shared table, read from its chunk file."""
+    chunk = manifest["chunk"]
+    assert 0 <= i < manifest["tables"][table]
+    return json.loads(files[f"lookup/t/{table}{i // chunk}.json"])[i % chunk]
+
+
+def _entity(files: dict[str, bytes], manifest: dict[str, Any], code: str) -> Any:
+    stem = lookup.code_shard(code, manifest["code_shards"])
+    return json.loads(files[f"lookup/code/{stem}.json"])[code]
 
 
 def _registry_rows() -> list[dict[str, str]]:
@@ -90,9 +113,15 @@ def test_shards_are_bounded_and_hold_no_private_column(files: dict[str, bytes]) 
     for row in rows:
         stem = lookup.code_shard(row["uscc"], manifest["code_shards"])
         ent = shards[f"lookup/code/{stem}.json"][row["uscc"]]
-        values = [v for _, vals in ent["r"] for v in vals]
+        values = []
+        for reg_row in ent["r"]:
+            reg = manifest["registries"][reg_row[0]]
+            for v, coded in zip(reg_row[1:], reg["values"], strict=True):
+                values.append(coded[v] if isinstance(v, int) and coded else v)
         assert row["person_in_charge"] not in values
         assert row["phone"] not in values
+        # Every public column is there, enum and bool values written as indices.
+        assert values == [row[c] for c in PUBLIC_EXTRA]
 
 
 def test_shard_function_matches_the_javascript() -> None:
@@ -109,26 +138,48 @@ def test_shard_function_matches_the_javascript() -> None:
 
 def test_history_matches_the_records(files: dict[str, bytes]) -> None:
     manifest = json.loads(files["lookup/index.json"])
+    assert manifest["format"] == "gongkai-lookup/2"
     results = _signed("results")
     for res in results:
         for entry in res["entries"]:
-            code = entry["target"]
-            shard = json.loads(
-                files[f"lookup/code/{lookup.code_shard(code, manifest['code_shards'])}.json"]
-            )
-            got = [r["id"] for r in shard[code]["h"]["results"]]
-            assert res["id"] in got
+            ent = _entity(files, manifest, entry["target"])
+            mine = [r for r in ent["s"] if _row(files, manifest, "s", r[0])[0] == res["id"]]
+            assert len(mine) == 1
+            assert mine[0][1] == entry["completed_on"]
+            assert mine[0][2] == entry["result"]
+            assert entry["result"] in manifest["codes"]
+            people = [_row(files, manifest, "p", i) for i in mine[0][5]]
+            assert len(people) == len(entry["inspectors"]) >= 2
     for draw in _signed("draws"):
         for i, visit in enumerate(draw["visits"], 1):
-            code = visit["target"]
-            shard = json.loads(
-                files[f"lookup/code/{lookup.code_shard(code, manifest['code_shards'])}.json"]
-            )
-            mine = [d for d in shard[code]["h"]["draws"] if d["id"] == draw["id"]]
+            ent = _entity(files, manifest, visit["target"])
+            mine = [d for d in ent["d"] if _row(files, manifest, "d", d[0])[0] == draw["id"]]
             assert len(mine) == 1
-            assert mine[0]["order"] == i
-            assert mine[0].get("ticket") == visit.get("ticket")
-            assert len(mine[0]["members"]) >= 2
+            assert mine[0][1] == i
+            assert mine[0][3] == visit.get("ticket", visit.get("position"))
+            assert len(mine[0][2]) >= 2
+            task = _row(files, manifest, "d", mine[0][0])[1]
+            assert task == draw["task"]
+            assert task in [_row(files, manifest, "t", t)[0] for t in ent["t"]]
+
+
+def test_shared_rows_are_written_once(files: dict[str, bytes]) -> None:
+    """Task titles, draws, notices, inspectors' names and phrases are in the shared tables,
+    once each, and never repeated in the code shards."""
+    manifest = json.loads(files["lookup/index.json"])
+    for table, count in manifest["tables"].items():
+        rows = [
+            row
+            for i in range(0, count, manifest["chunk"])
+            for row in json.loads(files[f"lookup/t/{table}{i // manifest['chunk']}.json"])
+        ]
+        assert len(rows) == count
+        keys = [json.dumps(r[0] if table in "tds" else r, ensure_ascii=False) for r in rows]
+        assert len(set(keys)) == count, table
+    shards = b"".join(b for p, b in files.items() if p.startswith("lookup/code/")).decode()
+    titles = [_row(files, manifest, "t", i)[1] for i in range(manifest["tables"]["t"])]
+    assert titles
+    assert not [t for t in titles if t in shards]
 
 
 def test_stats_agree_with_an_independent_count(data: SiteData) -> None:

@@ -3,48 +3,76 @@
 A province has a million entities, so there is no page per entity. Instead:
 
 * ``lookup/index.json`` — the manifest: how many code shards, the registries' public column
-  labels, the name-shard table;
+  labels (with the values of each enum and bool column), the result codes' labels, the shared
+  tables' sizes, the name-shard table;
 * ``lookup/code/<hex>.json`` — entities by 统一社会信用代码, in ``2**k`` shards chosen by the
   FNV-1a 32-bit hash of the code (the code's own prefix is the same for a whole county:
   ``9151903…``), each shard about :data:`CODE_SHARD_TARGET` entities;
+* ``lookup/t/<table><n>.json`` — the shared tables, :data:`TABLE_CHUNK` rows a file: what
+  many entities share (a task's title, a draw's time, a result notice's department, an
+  inspector's name, a repeated phrase) is written once and an entity refers to it by its
+  row number;
 * ``lookup/name/<hex>.json`` — ``[name, code]`` pairs for prefix search, sharded by the
   leading characters of the name with the site's jurisdiction (``示例县``) stripped, a shard
   split further by one more character while it holds more than :data:`NAME_SHARD_MAX`.
 
-``assets/js/gongkai-lookup.js`` on the ``lookup/`` page loads only the shard it needs.
-Everything comes from the public view of the records: registry rows through
-:func:`~generator.publish.public_rows` (private columns never read), results through
-:func:`~generator.publish.public_data`, draws from their published bundles. A registry
-whose name column is private contributes no names.
+An entity in a code shard (format ``gongkai-lookup/2``) is an object with short keys, each
+left out when empty::
+
+    n  name
+    r  [[registry, value, …], …]     one per registry holding it (an index into the
+                                      manifest's ``registries``); the value of an enum or bool
+                                      column is its index in that column's ``values``
+    t  [task, …]                     rows of table t: [id, title, year, plan, department,
+                                      kind, window]
+    d  [[draw, order, [person, …], ticket or position, team, stratum], …]
+                                      draw: a row of table d, [id, task, department,
+                                      drawn_at, status, url]; stratum: a row of table w;
+                                      trailing nulls left out
+    x  [[reason, detail, draw, draw, …], …]   not drawn: reason and detail are rows of w
+    s  [[notice, completed_on, code, disposal, [item, …], [person, …], [redaction, …]], …]
+                                      notice: a row of table s, [id, task, department,
+                                      published_on]; code: a result code (labels in the
+                                      manifest); disposal, items and redactions are rows
+                                      of w; trailing empty lists left out
+
+Tables p (inspectors' names) and w (phrases) are lists of strings.
+``assets/js/gongkai-lookup.js`` on the ``lookup/`` page loads only the shard and the table
+chunks it needs. Everything comes from the public view of the records: registry rows
+through :func:`~generator.publish.public_rows` (private columns never read), results
+through :func:`~generator.publish.public_data`, draws from their published bundles. A
+registry whose name column is private contributes no names.
+
+The index is made in one pass over the records (:func:`entity_index`, once per build: the
+search summaries use it too); nothing is done per entity that reads other records.
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from ..models import InspectorRegistry, Plan, Result, TargetRegistry
 from ..publish import public_data, public_rows
 from .render import Page, SiteData, esc
 
+FORMAT = "gongkai-lookup/2"
 CODE_SHARD_TARGET = 256
-"""Entities per code shard, on average (a shard is about 25–40 KB)."""
+"""Entities per code shard, on average."""
 NAME_SHARD_MAX = 2000
 """A name shard with more entries than this is split by one more character."""
 NAME_PREFIX_MAX = 4
 """Name shards are split at most to this many leading characters."""
-
-EXCLUSION_LABELS = {
-    "inactive": "登记状态非存续",
-    "twice-this-year": "本年度已被抽中两次",
-    "exempt": "连续三年检查结果良好，免于抽查",
-    "same-item-other-agency": "同一事项已由其他部门检查",
-    "no-stratum": "不属于任何分层",
-}
+TABLE_CHUNK = 256
+"""Rows per shared-table file."""
+TABLES = ("t", "d", "s", "p", "w")
+STATUS_VALID = "有效"
+STATUS_VOID = "已作废"
 
 
 def fnv1a32(text: str) -> int:
@@ -83,206 +111,306 @@ def name_shard_stem(prefix: str) -> str:
     return "-".join(format(ord(ch), "x") for ch in prefix)
 
 
-@dataclass
-class History:
-    """What the records say about one entity (public view only)."""
+class Table:
+    """Rows numbered in the order they are first added; a key finds a row again."""
 
-    tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
-    draws: list[dict[str, Any]] = field(default_factory=list)
-    excluded: list[dict[str, Any]] = field(default_factory=list)
-    results: list[dict[str, Any]] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.rows: list[Any] = []
+        self._index: dict[Hashable, int] = {}
+
+    def add(self, key: Hashable, row: Any) -> int:
+        i = self._index.get(key)
+        if i is None:
+            i = self._index[key] = len(self.rows)
+            self.rows.append(row)
+        return i
+
+    def word(self, text: str) -> int:
+        """The row of a string in a table of strings."""
+        return self.add(text, text)
+
+    def get(self, key: Hashable) -> int | None:
+        return self._index.get(key)
+
+
+@dataclass
+class Entity:
+    """What the records say about one entity (public view only), as table rows."""
+
+    tasks: set[int] = field(default_factory=set)
+    draws: list[list[Any]] = field(default_factory=list)
+    excluded: dict[tuple[int, int], list[int]] = field(default_factory=dict)
+    results: list[list[Any]] = field(default_factory=list)
     name: str | None = None
-    """A name published in a result notice (when the registry has none)."""
+    """A name published in a result notice (used when no registry gives one)."""
+
+    @property
+    def has_history(self) -> bool:
+        return bool(self.tasks or self.draws or self.results)
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         if self.tasks:
-            out["tasks"] = sorted(self.tasks.values(), key=lambda t: t["id"])
+            out["t"] = sorted(self.tasks)
         if self.draws:
-            out["draws"] = self.draws
+            out["d"] = self.draws
         if self.excluded:
-            out["excluded"] = self.excluded
+            out["x"] = [
+                [reason, detail, *draws] for (reason, detail), draws in self.excluded.items()
+            ]
         if self.results:
-            out["results"] = sorted(self.results, key=lambda r: r["completed_on"])
+            out["s"] = sorted(self.results, key=lambda r: (r[1], r[0]))
         return out
 
 
-def _task_info(data: SiteData) -> dict[str, dict[str, Any]]:
-    tasks: dict[str, dict[str, Any]] = {}
+@dataclass
+class EntityIndex:
+    """Every entity named by a plan, a draw or a result, and the shared tables."""
+
+    entities: dict[str, Entity]
+    tables: dict[str, Table]
+    codes: dict[str, str]
+    """Result code -> label, for the codes the results use."""
+
+
+def _trim(row: list[Any]) -> list[Any]:
+    while row and row[-1] in (None, []):
+        row.pop()
+    return row
+
+
+_INDEXES: WeakKeyDictionary[SiteData, EntityIndex] = WeakKeyDictionary()
+
+
+def entity_index(data: SiteData) -> EntityIndex:
+    """The entities' histories, made once per build in one pass over plans, draws and
+    results."""
+    cached = _INDEXES.get(data)
+    if cached is not None:
+        return cached
+    from .draws import EXCLUSION_LABELS, draw_entries
+
+    tables = {name: Table() for name in TABLES}
+    t_tab, d_tab, s_tab, p_tab, w_tab = (tables[k] for k in TABLES)
+    entities: dict[str, Entity] = defaultdict(Entity)
+    codes: dict[str, str] = {}
+
+    people: dict[str, str] = {}
+    for r in data.inspector_registries:
+        reg = r.record
+        if isinstance(reg, InspectorRegistry):
+            for p in reg.inspectors:
+                people[p.id] = p.name
+
+    def person(pid: str) -> int:
+        return p_tab.word(people.get(pid, pid))
+
     for r in data.plans:
         plan = r.record
         if not isinstance(plan, Plan):
             continue
         for t in plan.tasks:
-            tasks[t.id] = {
-                "id": t.id,
-                "title": t.title,
-                "year": plan.year,
-                "plan": plan.id,
-                "dept": data.dept_name(t.lead),
-                "kind": t.kind,
-                "window": f"{t.window.start} 至 {t.window.end}",
-            }
-    return tasks
+            ti = t_tab.add(
+                t.id,
+                [
+                    t.id,
+                    t.title,
+                    plan.year,
+                    plan.id,
+                    data.dept_name(t.lead),
+                    t.kind,
+                    f"{t.window.start} 至 {t.window.end}",
+                ],
+            )
+            for code in t.assigned_targets:
+                entities[code].tasks.add(ti)
 
+    def touch(code: str, task_id: str) -> Entity:
+        ent = entities[code]
+        ti = t_tab.get(task_id)
+        if ti is not None:
+            ent.tasks.add(ti)
+        return ent
 
-def _inspector_names(data: SiteData) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for r in data.inspector_registries:
-        reg = r.record
-        if isinstance(reg, InspectorRegistry):
-            for p in reg.inspectors:
-                names[p.id] = p.name
-    return names
-
-
-def histories(data: SiteData) -> dict[str, History]:
-    """Every entity named by a plan, a draw or a result, with what each says about it."""
-    from .draws import draw_entries
-
-    tasks = _task_info(data)
-    people = _inspector_names(data)
-    out: dict[str, History] = defaultdict(History)
-
-    def person(pid: str) -> str:
-        return people.get(pid, pid)
-
-    def touch(code: str, task_id: str | None) -> History:
-        h = out[code]
-        if task_id in tasks:
-            h.tasks[task_id] = tasks[task_id]
-        return h
-
-    for r in data.plans:
-        plan = r.record
-        if isinstance(plan, Plan):
-            for t in plan.tasks:
-                for code in t.assigned_targets:
-                    touch(code, t.id)
     for e in draw_entries(data):
         b = e.bundle
         draw = e.draw
-        status = "已作废" if e.voided_by else "有效"
+        di = d_tab.add(
+            (draw.id, e.url),
+            [
+                draw.id,
+                draw.task,
+                data.dept_name(draw.department),
+                draw.drawn_at,
+                STATUS_VOID if e.voided_by else STATUS_VALID,
+                e.url,
+            ],
+        )
         teams = {t["team"]: t["members"] for t in b.get("teams", [])}
         assigned = {a["target"]: a for a in b.get("assignments", [])}
-        stratum_of: dict[str, dict[str, str]] = {}
+        stratum_of: dict[str, int] = {}
         for s in b.get("strata", []):
-            for pick in s.get("selected", []):
-                stratum_of[pick["target"]] = s.get("match", {})
+            match = s.get("match", {})
+            if not match or not s.get("selected"):
+                continue
+            label = w_tab.word("，".join(f"{k}={v}" for k, v in match.items()))
+            for pick in s["selected"]:
+                stratum_of[pick["target"]] = label
         for i, pick in enumerate(b["visits"], 1):
             a = assigned.get(pick["target"], {})
             team = a.get("team")
             members = a.get("members") or teams.get(team or "", [])
-            entry: dict[str, Any] = {
-                "id": draw.id,
-                "task": draw.task,
-                "dept": data.dept_name(draw.department),
-                "drawn_at": draw.drawn_at,
-                "status": status,
-                "order": i,
-                "url": e.url,
-                "members": [person(m) for m in members],
-            }
-            if pick.get("ticket"):
-                entry["ticket"] = pick["ticket"]
-            if pick.get("position") is not None:
-                entry["position"] = pick["position"]
-            if team:
-                entry["team"] = team
-            if pick["target"] in stratum_of:
-                entry["stratum"] = "，".join(
-                    f"{k}={v}" for k, v in stratum_of[pick["target"]].items()
+            ticket = pick.get("ticket") or pick.get("position")
+            touch(pick["target"], draw.task).draws.append(
+                _trim(
+                    [
+                        di,
+                        i,
+                        [person(m) for m in members],
+                        ticket,
+                        team or None,
+                        stratum_of.get(pick["target"]),
+                    ]
                 )
-            touch(pick["target"], draw.task).draws.append(entry)
-        for x in b.get("excluded", []):
-            touch(x["target"], None).excluded.append(
-                {
-                    "id": draw.id,
-                    "task": draw.task,
-                    "reason": EXCLUSION_LABELS.get(x["reason"], x["reason"]),
-                    "detail": x.get("detail", ""),
-                    "url": e.url,
-                }
             )
+        for x in b.get("excluded", []):
+            key = (
+                w_tab.word(EXCLUSION_LABELS.get(x["reason"], x["reason"])),
+                w_tab.word(x.get("detail", "")),
+            )
+            entities[x["target"]].excluded.setdefault(key, []).append(di)
+
     for r in data.results:
         res = r.record
         if not isinstance(res, Result):
             continue
         doc = public_data(res, r.signed)
+        si = s_tab.add(res.id, [res.id, res.task, data.dept_name(res.department), res.published_on])
         for entry in doc["entries"]:
-            h = touch(entry["target"], res.task)
+            ent = touch(entry["target"], res.task)
             if entry.get("target_name"):
-                h.name = h.name or entry["target_name"]
+                ent.name = ent.name or entry["target_name"]
+            code = entry["result"]
+            if code not in codes:
+                codes[code] = data.code_label(code)
+            items = []
+            for it in entry.get("items", []):
+                if it["result"] not in codes:
+                    codes[it["result"]] = data.code_label(it["result"])
+                text = f"{it['item']}：{codes[it['result']]}" + (
+                    f"（{it['note']}）" if it.get("note") else ""
+                )
+                items.append(w_tab.word(text))
             redacted = {x["field"]: x for x in entry.get("redactions", [])}
-            h.results.append(
-                {
-                    "id": res.id,
-                    "task": res.task,
-                    "dept": data.dept_name(res.department),
-                    "published_on": res.published_on,
-                    "completed_on": entry["completed_on"],
-                    "result": data.code_label(entry["result"]),
-                    "code": entry["result"],
-                    "disposal": "、".join(entry["disposal"]),
-                    "items": [
-                        f"{i['item']}：{data.code_label(i['result'])}"
-                        + (f"（{i['note']}）" if i.get("note") else "")
-                        for i in entry.get("items", [])
-                    ],
-                    "inspectors": [person(p) for p in entry.get("inspectors", [])],
-                    "redacted": [f"{x['reason']}（{x['ground']}）" for x in redacted.values()],
-                    "url": f"results/{res.id}/",
-                }
+            ent.results.append(
+                _trim(
+                    [
+                        si,
+                        entry["completed_on"],
+                        code,
+                        w_tab.word("、".join(entry["disposal"])),
+                        items,
+                        [person(p) for p in entry.get("inspectors", [])],
+                        [w_tab.word(f"{x['reason']}（{x['ground']}）") for x in redacted.values()],
+                    ]
+                )
             )
-    return dict(out)
+    index = EntityIndex(dict(entities), tables, codes)
+    _INDEXES[data] = index
+    return index
 
 
-def lookup_files(data: SiteData) -> Iterator[tuple[str, bytes]]:
-    """The manifest and every code and name shard, as (path, bytes)."""
-    hist = histories(data)
-    strip = [data.site.jurisdiction] if data.site else []
-    registries: dict[str, dict[str, Any]] = {}
-    entities: dict[str, dict[str, Any]] = {}
-    for r in data.registries:
+def _registry_rows(
+    data: SiteData,
+) -> tuple[list[dict[str, Any]], dict[str, str], dict[str, str]]:
+    """The registries' manifest entries, each entity's name, and each entity's registry
+    rows as JSON text (enum and bool values written as indices into the column's values)."""
+    registries: list[dict[str, Any]] = []
+    names: dict[str, str] = {}
+    rows: dict[str, str] = {}
+    for ri, r in enumerate(data.registries):
         reg = r.record
         assert isinstance(reg, TargetRegistry)
         public = [c for c in reg.columns if c.visibility == "public"]
         name_public = any(c.name == reg.name_column for c in public)
         extra = [c for c in public if c.name not in (reg.id_column, reg.name_column)]
-        registries[reg.ref] = {"name": reg.name, "columns": [c.label for c in extra]}
+        coded: list[dict[str, int] | None] = []
+        for c in extra:
+            values = c.values if c.type == "enum" else (["是", "否"] if c.type == "bool" else None)
+            coded.append({v: i for i, v in enumerate(values)} if values else None)
+        registries.append(
+            {
+                "ref": reg.ref,
+                "name": reg.name,
+                "columns": [c.label for c in extra],
+                "values": [list(m) if m is not None else None for m in coded],
+            }
+        )
+        cols = [(c.name, m) for c, m in zip(extra, coded, strict=True)]
         for row in public_rows(reg, str(Path(r.path).parent / reg.file)):
-            ent = entities.setdefault(row[reg.id_column], {})
-            if name_public and "n" not in ent and row[reg.name_column]:
-                ent["n"] = row[reg.name_column]
-            ent.setdefault("r", []).append([reg.ref, [row[c.name] for c in extra]])
-    for code, h in hist.items():
-        ent = entities.setdefault(code, {})
-        if "n" not in ent and h.name:
-            ent["n"] = h.name
-        ent["h"] = h.as_json()
+            code = row[reg.id_column]
+            if name_public and code not in names and row[reg.name_column]:
+                names[code] = row[reg.name_column]
+            cells: list[Any] = [ri]
+            for name, m in cols:
+                cell = row[name]
+                cells.append(m.get(cell, cell) if m is not None else cell)
+            text = _json_text(cells)
+            rows[code] = f"{rows[code]},{text}" if code in rows else text
+    return registries, names, rows
 
-    n = shard_count(len(entities))
-    shards: dict[str, dict[str, Any]] = defaultdict(dict)
-    for code in sorted(entities):
-        shards[code_shard(code, n)][code] = entities[code]
+
+def lookup_files(data: SiteData) -> Iterator[tuple[str, bytes]]:
+    """The manifest, every code shard, every shared-table chunk and every name shard,
+    as (path, bytes)."""
+    index = entity_index(data)
+    strip = [data.site.jurisdiction] if data.site else []
+    registries, names, rows = _registry_rows(data)
+    for code, ent in index.entities.items():
+        if code not in names and ent.name:
+            names[code] = ent.name
+
+    codes = sorted(set(rows) | set(index.entities))
+    n = shard_count(len(codes))
+    shards: dict[str, list[str]] = defaultdict(list)
+    for code in codes:
+        parts = []
+        if code in names:
+            parts.append(f'"n":{_json_text(names[code])}')
+        if code in rows:
+            parts.append(f'"r":[{rows[code]}]')
+        hist = index.entities.get(code)
+        if hist is not None and (doc := hist.as_json()):
+            parts.append(_json_text(doc)[1:-1])
+        shards[code_shard(code, n)].append(f"{_json_text(code)}:{{{','.join(parts)}}}")
+    del rows
     for stem in sorted(shards):
-        yield f"lookup/code/{stem}.json", _json(shards[stem])
+        yield f"lookup/code/{stem}.json", ("{" + ",".join(shards[stem]) + "}").encode("utf-8")
+    del shards
 
-    names = sorted(
-        (name_key(ent["n"], strip), ent["n"], code) for code, ent in entities.items() if "n" in ent
-    )
-    table: dict[str, str] = {}
-    for prefix, group in _split_names(names, 1):
+    for key, table in index.tables.items():
+        for start in range(0, len(table.rows), TABLE_CHUNK):
+            yield (
+                f"lookup/t/{key}{start // TABLE_CHUNK}.json",
+                _json(table.rows[start : start + TABLE_CHUNK]),
+            )
+
+    by_name = sorted((name_key(name, strip), name, code) for code, name in names.items())
+    table_of: dict[str, str] = {}
+    for prefix, group in _split_names(by_name, 1):
         stem = name_shard_stem(prefix)
-        table[prefix] = stem
+        table_of[prefix] = stem
         yield f"lookup/name/{stem}.json", _json([[name, code] for _, name, code in group])
     manifest = {
-        "format": "gongkai-lookup/1",
-        "entities": len(entities),
+        "format": FORMAT,
+        "entities": len(codes),
         "code_shards": n,
         "registries": registries,
+        "codes": index.codes,
+        "chunk": TABLE_CHUNK,
+        "tables": {key: len(t.rows) for key, t in index.tables.items()},
         "strip": strip,
-        "name_shards": table,
+        "name_shards": table_of,
         "name_prefix_max": NAME_PREFIX_MAX,
     }
     yield "lookup/index.json", _json(manifest)
@@ -307,8 +435,12 @@ def _split_names(
         yield from _split_names([g for g in group if len(g[0]) > depth], depth + 1)
 
 
+def _json_text(doc: Any) -> str:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+
 def _json(doc: Any) -> bytes:
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _json_text(doc).encode("utf-8")
 
 
 def lookup_page() -> Page:

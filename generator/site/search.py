@@ -1,128 +1,181 @@
-"""Search (搜索) with Pagefind: compact summary pages, indexed by the Pagefind CLI after the build.
+"""Search (搜索) with Pagefind: summary pages indexed by the Pagefind CLI after the build.
 
 Material's lunr search is off (``plugins: []`` in mkdocs.yml: no search plugin, no
 ``search/search_index.json``). Instead, after MkDocs has written the site:
 
-1. :func:`summary_pages` writes one small HTML page per entity with a history (drawn,
-   assigned or inspected) and one per draw under ``search/records/`` — a title, a few
-   sentences and the filters (年度, 部门, 检查结果), never a 50-row table. Each page sends
-   a reader on to the full record (the 企业查询 page, or the draw page). Each USCC stands
-   in its own whitespace-delimited element, so that Pagefind indexes the full code as a
-   word (a code right after ``代码：`` was not found by its full value).
-2. :func:`run_pagefind` runs the ``pagefind_extended`` binary from PyPI ``pagefind[extended]``
-   (it segments Chinese) on those pages only; it writes ``pagefind/`` with its default UI,
-   which the ``search/`` page uses. Pagefind's Python indexing API is not used: it manages
-   about ten records a second.
+1. :func:`summary_bundles` makes the pages Pagefind indexes, in a temporary directory
+   outside the site (they are never published):
 
-Every string from a record passes through :func:`~generator.site.render.esc`.
+   * entities with a history (drawn, assigned or inspected), up to :data:`GROUP_MAX` on
+     one page, each its own ``<h2 id="<code>">name</h2>`` — a Pagefind sub-result. The
+     entities on a page share their filters (年度, 部门, 检查结果) exactly, so that a filter
+     picks whole pages. Only the names are indexed: a query that is a 统一社会信用代码 is
+     answered from the 企业查询 index instead (``lookup/``), which the search page reads;
+   * one page per draw (title, task, department, time, pool), with the draw page's URL as
+     Pagefind's ``url`` metadata.
+
+2. :func:`write_search_index` runs the ``pagefind_extended`` binary from PyPI
+   ``pagefind[extended]`` (it segments Chinese) over them, writing ``pagefind/``. Pagefind
+   holds the whole index in memory, so at most :data:`BUNDLE_ENTITIES` entities go into one
+   index: the draws and the first entities into ``pagefind/``, the rest into
+   ``pagefind/b1/``, ``pagefind/b2/`` …, listed in ``pagefind/gongkai.json``; the search
+   page merges them (Pagefind's ``mergeIndex``). Pagefind's Python indexing API is not
+   used: it manages about ten records a second.
+
+The search page (``assets/js/gongkai-search.js``) lists one line per entity (its name, its
+code and a link to its 企业查询 record) and per draw. Every string from a record passes
+through :func:`~generator.site.render.esc`.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import subprocess
 import sys
+import tempfile
+from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-from .lookup import History, histories
+from .lookup import EntityIndex, entity_index
 from .render import Page, SiteData, esc
 
 log = logging.getLogger("mkdocs.plugins.gongkai")
 
-RECORDS_DIR = "search/records"
+GROUP_MAX = 100
+"""At most this many entities on one summary page."""
+BUNDLE_ENTITIES = 100_000
+"""At most about this many entities in one Pagefind index (Pagefind's memory grows with it)."""
+NO_RESULT = "尚无检查结果"
+FILTERS = ("年度", "部门", "检查结果")
+MANIFEST = "pagefind/gongkai.json"
+MANIFEST_FORMAT = "gongkai-search/1"
+UNUSED = (
+    "pagefind-ui.js",
+    "pagefind-ui.css",
+    "pagefind-component-ui.js",
+    "pagefind-component-ui.css",
+    "pagefind-modular-ui.js",
+    "pagefind-modular-ui.css",
+    "pagefind-highlight.js",
+)
+"""Pagefind's prebuilt interfaces: the search page has its own, so they are not published."""
+
+Filters = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
 
 
-def _summary_html(title: str, target: str, body: str, filters: dict[str, set[str]]) -> str:
+@dataclass
+class Bundle:
+    """The summary pages of one Pagefind index, as (path, HTML) pairs."""
+
+    output: str
+    """Where the index goes, relative to the site."""
+    pages: list[tuple[str, str]]
+    entities: int
+
+
+def entity_filters(index: EntityIndex) -> Iterator[tuple[str, Filters]]:
+    """Every entity with a history and its filter values (年度, 部门, 检查结果)."""
+    tasks = index.tables["t"].rows
+    notices = index.tables["s"].rows
+    for code, ent in index.entities.items():
+        if not ent.has_history:
+            continue
+        years = {str(tasks[t][2]) for t in ent.tasks}
+        depts = {tasks[t][4] for t in ent.tasks}
+        results = set()
+        for r in ent.results:
+            years.add(r[1][:4])
+            depts.add(notices[r[0]][2])
+            results.add(index.codes[r[2]])
+        if not results and ent.draws:
+            results.add(NO_RESULT)
+        yield code, (tuple(sorted(years)), tuple(sorted(depts)), tuple(sorted(results)))
+
+
+def _page(title: str, body: str, filters: Filters, meta: dict[str, str]) -> str:
     tags = "".join(
-        f'<span data-pagefind-filter="{esc(k)}:{esc(v)}"></span>'
-        for k, values in filters.items()
-        for v in sorted(values)
+        f'<span data-pagefind-filter="{esc(name)}:{esc(v)}"></span>'
+        for name, values in zip(FILTERS, filters, strict=True)
+        for v in values
+    )
+    metas = "".join(
+        f'<span data-pagefind-meta="{esc(k)}:{esc(v)}"></span>' for k, v in meta.items()
     )
     return (
-        '<!doctype html>\n<html lang="zh"><head><meta charset="utf-8">'
-        f"<title>{esc(title)}</title>"
-        f'<meta http-equiv="refresh" content="0; url={esc(target)}">'
-        '<meta name="robots" content="noindex">'
-        f'</head><body><main data-pagefind-body><h1 data-pagefind-meta="title">{esc(title)}</h1>'
-        f"{body}{tags}"
-        f'<p><a href="{esc(target)}">查看完整记录</a></p></main></body></html>\n'
+        f'<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>{esc(title)}'
+        f"</title></head><body><main data-pagefind-body>{body}{tags}{metas}</main></body>"
+        "</html>\n"
     )
 
 
-def _entity_page(code: str, name: str | None, h: History) -> tuple[str, str]:
-    title = name or f"检查对象 {code}"
-    filters: dict[str, set[str]] = {"年度": set(), "部门": set(), "检查结果": set()}
-    parts = [f"<p>统一社会信用代码： <span>{esc(code)}</span> </p>"]
-    for t in h.tasks.values():
-        filters["年度"].add(str(t["year"]))
-        filters["部门"].add(t["dept"])
-    tasks = "；".join(f"{t['id']} {t['title']}（{t['dept']}）" for t in h.tasks.values())
-    if tasks:
-        parts.append(f"<p>抽查任务：{esc(tasks)}</p>")
-    if h.draws:
-        draws = "；".join(
-            f"{d['id']}（{d['drawn_at'][:10]}，{d['status']}）"
-            + (f"，检查组 {d['team']}" if d.get("team") else "")
-            for d in h.draws
-        )
-        parts.append(f"<p>摇号抽中：{esc(draws)}</p>")
-    if h.results:
-        for r in h.results:
-            filters["年度"].add(r["completed_on"][:4])
-            filters["部门"].add(r["dept"])
-            filters["检查结果"].add(r["result"])
-        results = "；".join(
-            f"{r['completed_on']} {r['dept']}：{r['result']}，{r['disposal']}" for r in h.results
-        )
-        parts.append(f"<p>检查结果：{esc(results)}</p>")
-    elif h.draws:
-        filters["检查结果"].add("尚无检查结果")
-    target = f"../../../lookup/?q={code}"
-    return f"{RECORDS_DIR}/e/{code}.html", _summary_html(title, target, "".join(parts), filters)
-
-
-def summary_pages(data: SiteData) -> Iterator[tuple[str, bytes]]:
-    """The pages Pagefind indexes, as (path, bytes): entities with a history, and draws."""
+def _draw_pages(data: SiteData) -> Iterator[tuple[str, str]]:
     from .draws import _plan_and_task, draw_entries
 
-    hist = histories(data)
-    names: dict[str, str] = {}
-    for e in draw_entries(data):
-        names.update(e.names)
-    for code in sorted(hist):
-        h = hist[code]
-        if not (h.draws or h.results or h.tasks):
-            continue
-        path, page = _entity_page(code, names.get(code) or h.name, h)
-        yield path, page.encode("utf-8")
     for e in draw_entries(data):
         _, task = _plan_and_task(data, e.draw)
         dept = data.dept_name(e.draw.department)
-        year = e.draw.drawn_at[:4]
         title = f"摇号记录 {e.draw.id}" + (f"：{task.title}" if task else "")
         body = (
+            f'<h1 data-pagefind-meta="title">{esc(title)}</h1>'
             f"<p>抽查任务 <span>{esc(e.draw.task)}</span> ，{esc(dept)}，"
             f"摇号时间 {esc(e.draw.drawn_at[:16].replace('T', ' '))}，"
             f"对象池 {esc(e.bundle['in_scope'])} 户，抽中 {esc(len(e.bundle['visits']))} 户"
             f"{'（已作废）' if e.voided_by else ''}。</p>"
         )
-        filters = {"年度": {year}, "部门": {dept}}
-        target = "../../../" + e.url
+        filters: Filters = ((e.draw.drawn_at[:4],), (dept,), ())
         yield (
-            f"{RECORDS_DIR}/d/{e.draw.id}.html",
-            _summary_html(title, target, body, filters).encode("utf-8"),
+            f"d/{e.draw.id}.html",
+            _page(title, body, filters, {"kind": "d", "url": e.url}),
         )
 
 
-def write_summary_pages(data: SiteData, site_dir: Path) -> int:
+def _entity_names(data: SiteData, index: EntityIndex) -> dict[str, str]:
+    """Entity names from the registries the draws read, else from the result notices."""
+    from .draws import draw_entries
+
+    names: dict[str, str] = {}
+    seen: set[int] = set()
+    for e in draw_entries(data):
+        if id(e.names) not in seen:  # one dict per registry, shared by its draws
+            seen.add(id(e.names))
+            names.update(e.names)
+    for code, ent in index.entities.items():
+        if ent.name and code not in names:
+            names[code] = ent.name
+    return names
+
+
+def summary_bundles(
+    data: SiteData, group_max: int = GROUP_MAX, bundle_entities: int = BUNDLE_ENTITIES
+) -> list[Bundle]:
+    """The pages Pagefind indexes, split into indexes of about ``bundle_entities``
+    entities: entities with a history, grouped by their filter values, and the draws."""
+    index = entity_index(data)
+    names = _entity_names(data, index)
+    groups: dict[Filters, list[str]] = defaultdict(list)
+    for code, filters in entity_filters(index):
+        groups[filters].append(code)
+    bundles = [Bundle("pagefind", list(_draw_pages(data)), 0)]
     n = 0
-    for path, blob in summary_pages(data):
-        out = site_dir / path
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(blob)
-        n += 1
-    return n
+    for filters in sorted(groups):
+        codes = sorted(groups[filters])
+        for start in range(0, len(codes), group_max):
+            chunk = codes[start : start + group_max]
+            if bundles[-1].entities + len(chunk) > bundle_entities and bundles[-1].entities:
+                bundles.append(Bundle(f"pagefind/b{len(bundles)}", [], 0))
+            body = "".join(
+                f'<h2 id="{esc(code)}">{esc(names.get(code) or f"检查对象 {code}")}</h2>'
+                for code in chunk
+            )
+            bundles[-1].pages.append(
+                (f"e/{n}.html", _page("检查对象", body, filters, {"kind": "e"}))
+            )
+            bundles[-1].entities += len(chunk)
+            n += 1
+    return bundles
 
 
 def pagefind_command() -> list[str] | None:
@@ -139,8 +192,9 @@ def pagefind_command() -> list[str] | None:
     return [sys.executable, "-m", "pagefind"]
 
 
-def run_pagefind(site_dir: Path) -> bool:
-    """Index the summary pages into ``site_dir/pagefind``. False (with a warning) when the
+def write_search_index(data: SiteData, site_dir: Path) -> bool:
+    """Index the summary pages into ``site_dir/pagefind`` (and ``pagefind/b1/`` … when
+    there are more entities than one index holds). False (with a warning) when the
     pagefind package is missing; an indexing failure is an error."""
     cmd = pagefind_command()
     if cmd is None:
@@ -149,41 +203,63 @@ def run_pagefind(site_dir: Path) -> bool:
             "pagefind is not installed: the search page will say so"
         )
         return False
+    bundles = summary_bundles(data)
+    for bundle in bundles:
+        with tempfile.TemporaryDirectory(prefix="gongkai-search-") as tmp:
+            root = Path(tmp)
+            for path, html in bundle.pages:
+                out = root / path
+                out.parent.mkdir(parents=True, exist_ok=True)
+                out.write_text(html, encoding="utf-8")
+            _run_pagefind(cmd, root, site_dir / bundle.output)
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "bundles": [b.output.removeprefix("pagefind/") + "/" for b in bundles[1:]],
+        "entities": sum(b.entities for b in bundles),
+    }
+    (site_dir / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    return True
+
+
+def _run_pagefind(cmd: list[str], pages: Path, output: Path) -> None:
     proc = subprocess.run(
-        [
-            *cmd,
-            "--site",
-            str(site_dir),
-            "--glob",
-            f"{RECORDS_DIR}/**/*.html",
-            "--output-subdir",
-            "pagefind",
-        ],
+        [*cmd, "--site", str(pages), "--output-path", str(output), "--quiet"],
         capture_output=True,
         text=True,
         check=False,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"pagefind failed ({proc.returncode}): {proc.stderr or proc.stdout}")
-    return True
+    for name in UNUSED:
+        (output / name).unlink(missing_ok=True)
 
 
 def search_page() -> Page:
-    """The 搜索 page: Pagefind's default UI (vendored into the site by pagefind itself)."""
+    """The 搜索 page: a form, filled in by assets/js/gongkai-search.js from Pagefind's
+    index (vendored into the site by Pagefind itself) and the 企业查询 index."""
+    options = "".join(
+        f'<label>{esc(name)} <select data-filter="{esc(name)}">'
+        f'<option value="">{esc("全部")}</option></select></label> '
+        for name in FILTERS
+    )
     body = (
-        '<link rel="stylesheet" href="../pagefind/pagefind-ui.css">'
-        '<div id="gk-search"><p class="gk-search-missing" hidden>'
+        '<div id="gk-search" data-root="../">'
+        '<form class="gk-search-form" role="search">'
+        '<label for="gk-search-q">关键词</label> '
+        '<input id="gk-search-q" name="q" type="search" autocomplete="off" '
+        'placeholder="企业名称、统一社会信用代码、任务名称或摇号记录编号">'
+        ' <button type="submit">搜索</button>'
+        f'<div class="gk-search-filters">{options}</div></form>'
+        '<p class="gk-search-status" aria-live="polite"></p>'
+        '<ul class="gk-search-list"></ul>'
+        '<p><button type="button" class="gk-search-more" hidden>显示更多</button></p>'
+        '<p class="gk-search-missing" hidden>'
         "搜索需要通过网站访问（http 或 https），并且需要在生成网站时安装 Pagefind。"
         '也可以使用<a href="../lookup/">企业查询</a>。</p></div>\n\n'
-        "<p>可搜索企业名称、统一社会信用代码、抽查任务和摇号记录，并按年度、部门和检查结果筛选。"
+        "<p>可搜索企业名称、统一社会信用代码、抽查任务和摇号记录，并按年度、部门和检查结果筛选"
+        "（不输入关键词时，列出符合筛选条件的全部记录）。"
         '按统一社会信用代码查看完整记录，请用<a href="../lookup/">企业查询</a>。</p>\n\n'
-        '<script src="../pagefind/pagefind-ui.js"></script>'
-        "<script>(function () {"
-        'var box = document.getElementById("gk-search");'
-        'if (typeof PagefindUI === "undefined" || location.protocol === "file:") {'
-        'box.querySelector(".gk-search-missing").hidden = false; return; }'
-        'new PagefindUI({ element: "#gk-search", showSubResults: false, showImages: false,'
-        ' baseUrl: new URL("../", location.href).pathname, });'
-        "})();</script>"
+        '<script src="../assets/js/gongkai-lookup.js"></script>'
+        '<script src="../assets/js/gongkai-search.js"></script>'
     )
     return Page("search/index.md", "搜索", body)

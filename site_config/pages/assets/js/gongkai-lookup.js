@@ -1,12 +1,14 @@
 /* gongkai: 企业查询 — find an entity by name or 统一社会信用代码 in the sharded static index.
  *
  * Plain JavaScript, no build step, nothing loaded from elsewhere. The index is written by
- * generator/site/lookup.py: lookup/index.json (the manifest), lookup/code/<hex>.json
- * (entities by the FNV-1a 32-bit hash of the code, low bits) and lookup/name/<hex>.json
- * ([name, code] pairs by the leading characters of the name, the jurisdiction stripped).
- * Only the shards a query needs are fetched. Every string from the index is put on the
- * page with textContent, never as HTML. Opened from file://, where browsers refuse fetch,
- * the page says so. window.GongkaiLookup exposes the pieces for the tests.
+ * generator/site/lookup.py (format gongkai-lookup/2, described there): lookup/index.json
+ * (the manifest), lookup/code/<hex>.json (entities by the FNV-1a 32-bit hash of the code,
+ * low bits), lookup/t/<table><n>.json (the shared tables an entity refers to by row number)
+ * and lookup/name/<hex>.json ([name, code] pairs by the leading characters of the name, the
+ * jurisdiction stripped). Only the shards and table chunks a query needs are fetched.
+ * Every string from the index is put on the page with textContent, never as HTML. Opened
+ * from file://, where browsers refuse fetch, the page says so. window.GongkaiLookup exposes
+ * the pieces for the tests and for the search page.
  */
 (function () {
   "use strict";
@@ -126,7 +128,7 @@
       return Promise.reject(new Error("file"));
     }
     return self.fetchJSON("index.json").then(function (m) {
-      if (!m || m.format !== "gongkai-lookup/1") throw new Error("索引格式不符");
+      if (!m || m.format !== "gongkai-lookup/2") throw new Error("索引格式不符");
       self.manifest = m;
       return m;
     });
@@ -143,6 +145,49 @@
     return self.fetchJSON("code/" + codeShard(code, m.code_shards) + ".json").then(function (shard) {
       return shard && Object.prototype.hasOwnProperty.call(shard, code) ? shard[code] : null;
     });
+  };
+
+  /* The shared-table rows an entity refers to, as {table: {row: value}}. */
+  function references(ent) {
+    var need = { t: {}, d: {}, s: {}, p: {}, w: {} };
+    (ent.t || []).forEach(function (i) { need.t[i] = 1; });
+    (ent.d || []).forEach(function (d) {
+      need.d[d[0]] = 1;
+      (d[2] || []).forEach(function (i) { need.p[i] = 1; });
+      if (d[5] !== undefined && d[5] !== null) need.w[d[5]] = 1;
+    });
+    (ent.x || []).forEach(function (x) {
+      need.w[x[0]] = 1; need.w[x[1]] = 1;
+      x.slice(2).forEach(function (i) { need.d[i] = 1; });
+    });
+    (ent.s || []).forEach(function (r) {
+      need.s[r[0]] = 1;
+      if (r[3] !== undefined) need.w[r[3]] = 1;
+      (r[4] || []).forEach(function (i) { need.w[i] = 1; });
+      (r[5] || []).forEach(function (i) { need.p[i] = 1; });
+      (r[6] || []).forEach(function (i) { need.w[i] = 1; });
+    });
+    return need;
+  }
+
+  Lookup.prototype.tables = function (ent) {
+    var self = this;
+    var size = self.manifest.chunk;
+    var need = references(ent);
+    var jobs = [];
+    var out = {};
+    Object.keys(need).forEach(function (table) {
+      out[table] = {};
+      var chunks = {};
+      Object.keys(need[table]).forEach(function (i) { chunks[Math.floor(i / size)] = 1; });
+      Object.keys(chunks).forEach(function (c) {
+        jobs.push(self.fetchJSON("t/" + table + c + ".json").then(function (rows) {
+          if (!rows) throw new Error("缺少共享表 " + table + c);
+          rows.forEach(function (row, k) { out[table][c * size + k] = row; });
+        }));
+      });
+    });
+    return Promise.all(jobs).then(function () { return out; });
   };
 
   Lookup.prototype.byName = function (q) {
@@ -178,7 +223,7 @@
         return self.byCode(code).then(function (ent) {
           if (!ent) { self.say("未找到统一社会信用代码为 " + code + " 的检查对象。", "gk-none"); return; }
           self.say("");
-          self.show(code, ent);
+          return self.show(code, ent);
         });
       }
       return self.byName(q).then(function (r) {
@@ -187,7 +232,7 @@
         if (r.hits.length === 1) {
           return self.byCode(r.hits[0][1]).then(function (ent) {
             self.say("");
-            if (ent) self.show(r.hits[0][1], ent);
+            if (ent) return self.show(r.hits[0][1], ent);
           });
         }
         self.say("找到 " + r.hits.length + " 个检查对象" +
@@ -229,6 +274,11 @@
 
   Lookup.prototype.show = function (code, ent) {
     var self = this;
+    return self.tables(ent).then(function (tab) { self.render(code, ent, tab); });
+  };
+
+  Lookup.prototype.render = function (code, ent, tab) {
+    var self = this;
     var m = self.manifest;
     var out = self.results;
     var card = out.appendChild(el("section", null, "gk-entity"));
@@ -241,42 +291,58 @@
       if (v instanceof Node) dd.appendChild(v); else dd.textContent = v;
     }
     field("统一社会信用代码", el("span", code, "gk-code"));
-    (ent.r || []).forEach(function (pair) {
-      var reg = m.registries[pair[0]] || { name: pair[0], columns: [] };
-      reg.columns.forEach(function (label, i) { field(label, pair[1][i]); });
-      field("所在名录库", reg.name + "（" + pair[0] + "）");
+    (ent.r || []).forEach(function (row) {
+      var reg = m.registries[row[0]] || { ref: String(row[0]), name: "", columns: [], values: [] };
+      reg.columns.forEach(function (label, i) {
+        var v = row[i + 1];
+        var values = reg.values[i];
+        field(label, typeof v === "number" && values ? values[v] : v);
+      });
+      field("所在名录库", reg.name + "（" + reg.ref + "）");
     });
-    var h = ent.h || {};
     var u = function (path) { return self.siteRoot + path; };
-    if (!h.tasks && !h.draws && !h.results && !h.excluded) {
+    var w = function (i) { return i === undefined || i === null ? "" : tab.w[i]; };
+    var people = function (list) { return (list || []).map(function (i) { return tab.p[i]; }); };
+    var label = function (c) { return Object.prototype.hasOwnProperty.call(m.codes, c) ? m.codes[c] : c; };
+    if (!ent.t && !ent.d && !ent.s && !ent.x) {
       card.appendChild(el("p", "公开记录中没有该主体的抽查任务、摇号或检查结果。", "gk-lookup-empty"));
       return;
     }
-    if (h.tasks) {
-      card.appendChild(el("h3", "抽查任务（" + h.tasks.length + "）"));
-      card.appendChild(table(["任务编号", "任务名称", "年度", "牵头部门", "检查期间"], h.tasks.map(function (t) {
-        return [link(u("plans/" + t.plan + "/"), t.id), t.title, t.year, t.dept, t.window];
+    if (ent.t) {
+      card.appendChild(el("h3", "抽查任务（" + ent.t.length + "）"));
+      card.appendChild(table(["任务编号", "任务名称", "年度", "牵头部门", "检查期间"], ent.t.map(function (i) {
+        var t = tab.t[i];
+        return [link(u("plans/" + t[3] + "/"), t[0]), t[1], t[2], t[4], t[6]];
       })));
     }
-    if (h.draws) {
-      card.appendChild(el("h3", "摇号记录（" + h.draws.length + "）"));
-      card.appendChild(table(["摇号记录", "抽查任务", "摇号时间", "检查顺序", "票号", "检查组", "状态"], h.draws.map(function (d) {
-        var ticket = d.ticket ? el("span", d.ticket, "gk-ticket") : (d.position ? "第 " + d.position + " 号" : "");
-        var team = (d.team ? d.team + "：" : "") + (d.members || []).join("、");
-        return [link(u(d.url), d.id), d.task, d.drawn_at.slice(0, 16).replace("T", " "), d.order, ticket, team, d.status];
+    if (ent.d) {
+      card.appendChild(el("h3", "摇号记录（" + ent.d.length + "）"));
+      card.appendChild(table(["摇号记录", "抽查任务", "摇号时间", "检查顺序", "票号", "检查组", "状态"], ent.d.map(function (d) {
+        var draw = tab.d[d[0]];
+        var t = d[3];
+        var ticket = typeof t === "string" ? el("span", t, "gk-ticket") : (typeof t === "number" ? "第 " + t + " 号" : "");
+        var team = (d[4] ? d[4] + "：" : "") + people(d[2]).join("、");
+        return [link(u(draw[5]), draw[0]), draw[1], draw[3].slice(0, 16).replace("T", " "), d[1], ticket, team, draw[4]];
       })));
     }
-    if (h.excluded) {
-      card.appendChild(el("h3", "未纳入摇号（" + h.excluded.length + "）"));
-      card.appendChild(table(["摇号记录", "抽查任务", "原因", "说明"], h.excluded.map(function (x) {
-        return [link(u(x.url), x.id), x.task, x.reason, x.detail];
-      })));
+    if (ent.x) {
+      var rows = [];
+      ent.x.forEach(function (x) {
+        x.slice(2).forEach(function (i) {
+          var draw = tab.d[i];
+          rows.push([link(u(draw[5]), draw[0]), draw[1], w(x[0]), w(x[1])]);
+        });
+      });
+      card.appendChild(el("h3", "未纳入摇号（" + rows.length + "）"));
+      card.appendChild(table(["摇号记录", "抽查任务", "原因", "说明"], rows));
     }
-    if (h.results) {
-      card.appendChild(el("h3", "检查结果（" + h.results.length + "）"));
-      card.appendChild(table(["结果公告", "检查机关", "检查完成日期", "检查结果", "后续处置", "分项结果", "检查人员"], h.results.map(function (r) {
-        var items = r.items.join("；") + (r.redacted.length ? "；部分内容依法不予公开：" + r.redacted.join("、") : "");
-        return [link(u(r.url), r.id), r.dept, r.completed_on, r.result, r.disposal, items, r.inspectors.join("、")];
+    if (ent.s) {
+      card.appendChild(el("h3", "检查结果（" + ent.s.length + "）"));
+      card.appendChild(table(["结果公告", "检查机关", "检查完成日期", "检查结果", "后续处置", "分项结果", "检查人员"], ent.s.map(function (r) {
+        var notice = tab.s[r[0]];
+        var redacted = (r[6] || []).map(w);
+        var items = (r[4] || []).map(w).join("；") + (redacted.length ? "；部分内容依法不予公开：" + redacted.join("、") : "");
+        return [link(u("results/" + notice[0] + "/"), notice[0]), notice[2], r[1], label(r[2]), w(r[3]), items, people(r[5]).join("、")];
       })));
     }
   };
