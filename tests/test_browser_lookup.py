@@ -9,6 +9,7 @@ without them). Screenshots go to $GONGKAI_SCREENSHOT_DIR or a temporary director
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +163,51 @@ def test_chinese_search_finds_a_company(site: Path, served: Server, page: Any, s
     _search(page, "康美物流")
     page.locator(".gk-search-list a", has_text=NAME).first.click()
     page.wait_for_selector(f"section.gk-entity[data-code='{CODE}']")
+
+
+def test_search_merges_several_indexes(
+    site: Path, page: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A site with more entities than one Pagefind index holds: the search page merges the
+    indexes listed in pagefind/gongkai.json and finds entities in each."""
+    if pagefind_command() is None:
+        pytest.skip("the pagefind binary is not installed (pip install 'pagefind[extended]')")
+    from generator.content import load_content
+    from generator.site import search
+    from generator.site.lookup import entity_index
+    from generator.site.render import SiteData
+    from generator.validate import validate
+    from tests.conftest import CONTENT, SITE_CONFIG
+
+    copy = tmp_path / "site"
+    for part in ("search", "assets", "lookup"):
+        shutil.copytree(site / part, copy / part)
+    data = SiteData(validate(load_content(CONTENT, SITE_CONFIG)))
+    monkeypatch.setattr(search, "BUNDLE_ENTITIES", 150)
+    assert search.write_search_index(data, copy)
+    bundles = json.loads((copy / "pagefind" / "gongkai.json").read_text("utf-8"))["bundles"]
+    assert len(bundles) >= 3
+    year = "2023"
+    wanted = {
+        code for code, (years, _, _) in search.entity_filters(entity_index(data)) if year in years
+    }
+    assert len(wanted) > 150
+    s = Server(copy)
+    try:
+        page.goto(f"{s.url}/search/")
+        page.wait_for_selector("#gk-search[data-ready=true]")
+        assert NAME in _search(page, "康美物流")
+        page.select_option("select[data-filter='年度']", year)
+        _search(page, "")
+        while page.locator(".gk-search-more").is_visible():
+            page.click(".gk-search-more")
+            page.wait_for_timeout(100)
+        hrefs = page.locator(".gk-search-list li.gk-search-entity a").evaluate_all(
+            "a => a.map(x => new URL(x.href).searchParams.get('q'))"
+        )
+        assert sorted(hrefs) == sorted(wanted)
+    finally:
+        s.stop()
 
 
 def test_search_from_file_says_it_needs_a_server(site: Path, page: Any) -> None:

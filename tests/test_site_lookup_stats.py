@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -180,6 +181,45 @@ def test_shared_rows_are_written_once(files: dict[str, bytes]) -> None:
     titles = [_row(files, manifest, "t", i)[1] for i in range(manifest["tables"]["t"])]
     assert titles
     assert not [t for t in titles if t in shards]
+
+
+def test_search_pages_group_entities_by_their_filters(data: SiteData) -> None:
+    """Every entity with a history is on exactly one summary page, with entities that share
+    its filters; pages and indexes stay within their bounds; draws go to the first index."""
+    from generator.site.search import entity_filters, summary_bundles
+
+    index = lookup.entity_index(data)
+    expected = dict(entity_filters(index))
+    assert len(expected) == sum(1 for e in index.entities.values() if e.has_history) > 100
+    bundles = summary_bundles(data, group_max=7, bundle_entities=60)
+    assert len(bundles) > 2
+    assert [b.output for b in bundles[:3]] == ["pagefind", "pagefind/b1", "pagefind/b2"]
+    seen: dict[str, str] = {}
+    for i, bundle in enumerate(bundles):
+        assert bundle.entities <= 60
+        draws = [p for p, _ in bundle.pages if p.startswith("d/")]
+        assert bool(draws) == (i == 0)
+        for path, html in bundle.pages:
+            if not path.startswith("e/"):
+                continue
+            codes = re.findall(r'<h2 id="([0-9A-Z]{18})">', html)
+            assert 1 <= len(codes) <= 7
+            filters = {expected[c] for c in codes}
+            assert len(filters) == 1
+            (years, depts, results) = filters.pop()
+            tags = re.findall(r'data-pagefind-filter="([^"]+)"', html)
+            assert sorted(tags) == sorted(
+                [f"年度:{y}" for y in years]
+                + [f"部门:{d}" for d in depts]
+                + [f"检查结果:{r}" for r in results]
+            )
+            # Codes are attributes only: Pagefind indexes the names.
+            text = re.sub(r"<[^>]+>", "", html)
+            assert not [c for c in codes if c in text]
+            for c in codes:
+                assert c not in seen
+                seen[c] = path
+    assert set(seen) == set(expected)
 
 
 def test_stats_agree_with_an_independent_count(data: SiteData) -> None:

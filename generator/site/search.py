@@ -149,10 +149,14 @@ def _entity_names(data: SiteData, index: EntityIndex) -> dict[str, str]:
 
 
 def summary_bundles(
-    data: SiteData, group_max: int = GROUP_MAX, bundle_entities: int = BUNDLE_ENTITIES
+    data: SiteData, group_max: int | None = None, bundle_entities: int | None = None
 ) -> list[Bundle]:
     """The pages Pagefind indexes, split into indexes of about ``bundle_entities``
-    entities: entities with a history, grouped by their filter values, and the draws."""
+    (default :data:`BUNDLE_ENTITIES`) entities: entities with a history, at most
+    ``group_max`` (default :data:`GROUP_MAX`) with the same filter values on a page, and
+    the draws."""
+    group_max = group_max or GROUP_MAX
+    bundle_entities = bundle_entities or BUNDLE_ENTITIES
     index = entity_index(data)
     names = _entity_names(data, index)
     groups: dict[Filters, list[str]] = defaultdict(list)
