@@ -16,7 +16,9 @@ Every string that comes from a record passes through :func:`~generator.site.rend
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +27,9 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from ..bundle import build_bundle, bundle_json
-from ..content import Loaded
+from ..cache import blob_key, open_cache
+from ..content import Content, Loaded
+from ..drawing import registry_sha256
 from ..models import (
     Department,
     Draw,
@@ -113,8 +117,20 @@ def draw_entries(data: SiteData) -> list[DrawEntry]:
     names_by_registry: dict[str, dict[str, str]] = {}
     entries = []
     signed = [(r, rec) for r, rec in content.each(Draw) if r.signatures is not None]
+    store = open_cache()
+    keys = _bundle_keys(content, [r for r, _ in signed]) if store is not None else {}
+    kept = store.get_blobs(list(keys.values())) if store is not None else {}
+    fresh: list[tuple[bytes, bytes]] = []
     for r, rec in sorted(signed, key=lambda d: d[1].registry):  # each registry read once
-        bundle = build_bundle(content, r)
+        blob = kept.get(keys.get(r.path, b""))
+        if blob is not None:
+            text = zlib.decompress(blob)
+            bundle = json.loads(text)
+        else:
+            bundle = build_bundle(content, r)
+            text = bundle_json(bundle)
+            if r.path in keys:
+                fresh.append((keys[r.path], zlib.compress(text, 1)))
         voided_by = voids.get(rec.ref)
         if rec.registry not in names_by_registry:
             names_by_registry[rec.registry] = _target_names(data, rec.registry)
@@ -123,15 +139,36 @@ def draw_entries(data: SiteData) -> list[DrawEntry]:
                 r,
                 rec,
                 bundle,
-                bundle_json(bundle),
+                text,
                 voided_by,
                 bundle_path(rec, voided_by is not None),
                 names_by_registry[rec.registry],
             )
         )
+    if store is not None:
+        store.put_blobs(fresh)
     entries.sort(key=lambda e: (e.draw.task, e.draw.id, e.draw.version))
     _ENTRIES[data] = entries
     return entries
+
+
+def _bundle_keys(content: Content, draws: Sequence[Loaded]) -> dict[str, bytes]:
+    """Record-cache keys of the site's draw bundles, by draw file.
+
+    A bundle is made by re-running its draw from the records, and the exclusions look
+    at every other draw and result, so the key covers every record of the content (its
+    path, its signed data's digest and its signatures) and the bytes of every registry
+    file, besides the code (the cache's fingerprint). Any change gives every bundle a new
+    key: unchanged content builds its bundles from the cache, without re-running draws.
+    """
+    h = hashlib.sha256(b"gongkai site draw bundle 1\0")
+    for r in sorted([*content.records, *content.config_records], key=lambda r: r.path):
+        h.update(f"{r.path}\0{r.digest}\0".encode())
+        h.update(json.dumps(r.signatures, sort_keys=True).encode() + b"\0")
+        if isinstance(r.record, TargetRegistry):
+            h.update(registry_sha256(Path(r.path).parent / r.record.file).encode())
+    base = h.digest()
+    return {r.path: blob_key(b"site-draw-bundle", base + r.path.encode()) for r in draws}
 
 
 def _target_names(data: SiteData, registry_ref: str) -> dict[str, str]:
