@@ -147,7 +147,8 @@ def _feature_pages(data: SiteData, schemas: Path) -> list[Page]:
 
 def on_post_build(config: MkDocsConfig) -> None:
     """The Atom feed of the latest notices (feed.xml), files too many for MkDocs to carry
-    (the 企业查询 shards) and the Pagefind index, written straight into the built site."""
+    (the 企业查询 shards, the pages of all inspectors but one) and the Pagefind index,
+    written straight into the built site."""
     data: SiteData = _STATE["data"]
     site_dir = Path(config.site_dir)
     base_url = (data.site.base_url if data.site else None) or config.site_url or None
@@ -159,6 +160,7 @@ def on_post_build(config: MkDocsConfig) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(blob)
     search.write_search_index(data, site_dir)
+    pages.write_inspector_pages(data, site_dir)
     # The transparency log, byte for byte at a stable URL (log/checkpoint, log/tile/…).
     log_dir = data.report.content.root / "log"
     if log_dir.is_dir():

@@ -18,9 +18,12 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
+from weakref import WeakKeyDictionary
 
 from ..content import Loaded
 from ..deadlines import PUBLICATION_WORKING_DAYS, Finding, deadline_problems, publication_days_late
+from ..errors import GongkaiError
 from ..models import (
     ChecklistItem,
     Inspector,
@@ -389,6 +392,12 @@ def results_index(data: SiteData) -> Page:
 
 # ---------------------------------------------------------------------------
 # Inspectors
+#
+# A province has thousands of inspectors with hundreds of assignments each (members and
+# reserves). An inspector's own page shows the public fields and the first assignments
+# (under 20 KB with the theme); the rest follow at inspectors/<id>/2/, 3/ … MkDocs renders
+# the pages of one inspector (a few milliseconds a page); write_inspector_pages writes
+# everyone else's after the build into the same theme.
 
 
 def _latest_inspectors(data: SiteData) -> dict[str, tuple[Inspector, InspectorRegistry]]:
@@ -401,89 +410,321 @@ def _latest_inspectors(data: SiteData) -> dict[str, tuple[Inspector, InspectorRe
     return out
 
 
-@dataclass
-class Assignment:
+ROW_TARGETS = 30
+"""At most this many targets in one row of an inspector's assignment table."""
+FIRST_PAGE_ROW_BYTES = 5_000
+"""Bytes of assignment rows on an inspector's own page: with the fields and the theme it
+stays under 20 KB."""
+MORE_PAGE_ROW_BYTES = 100_000
+"""Bytes of assignment rows on each further page of an inspector's assignments."""
+MORE_PAGE_ROWS = 150
+"""Rows (one link each) on each further page of an inspector's assignments."""
+ROW_BYTES = 160
+"""A row's bytes besides its targets (markup, the draw's link and time, the role), at most."""
+SHELL_START = "<!--gk-shell-->"
+SHELL_END = "<!--/gk-shell-->"
+
+
+@dataclass(frozen=True)
+class AssignmentRow:
+    """Targets one draw assigned to an inspector in one role (members or reserves)."""
+
     entry: DrawEntry
-    target: str
     role: str
+    targets: tuple[str, ...]
+    size: int
+    """The bytes of the row's target cell."""
 
 
-def assignments_by_inspector(data: SiteData) -> dict[str, list[Assignment]]:
-    """Every inspector's assignments across the published draws (members and reserves)."""
-    out: dict[str, list[Assignment]] = defaultdict(list)
+@dataclass
+class Assignments:
+    """Every inspector's assignments across the published draws, as table rows."""
+
+    rows: dict[str, list[AssignmentRow]]
+    counts: dict[str, tuple[int, int]]
+    """Inspector id -> (times as a member, times as a reserve)."""
+    labels: dict[int, dict[str, str]]
+    """Escaped "name（code）" of each target, by the draw's dict of names."""
+
+    def cell(self, row: AssignmentRow) -> str:
+        labels = self.labels[id(row.entry.names)]
+        return "<br>".join(labels[t] for t in row.targets)
+
+
+_ASSIGNMENTS: WeakKeyDictionary[SiteData, Assignments] = WeakKeyDictionary()
+
+
+def assignments_by_inspector(data: SiteData) -> Assignments:
+    """Every inspector's assignments (members and reserves), one row per draw and role
+    (split after ROW_TARGETS targets); made once per build."""
+    cached = _ASSIGNMENTS.get(data)
+    if cached is not None:
+        return cached
+    member, reserve = LABELS["member"], LABELS["reserve"]
+    groups: dict[str, dict[tuple[int, str], tuple[DrawEntry, list[str]]]] = defaultdict(dict)
+    labels: dict[int, dict[str, str]] = {}
+    sizes: dict[int, dict[str, int]] = {}
     for e in draw_entries(data):
+        if id(e.names) not in labels:
+            labels[id(e.names)] = {}
+            sizes[id(e.names)] = {}
+        lab, size = labels[id(e.names)], sizes[id(e.names)]
         teams = {t.team: t.members for t in e.draw.teams}
         for a in e.draw.assignments:
+            if a.target not in lab:
+                name = e.names.get(a.target)
+                lab[a.target] = esc(f"{name}（{a.target}）" if name else a.target)
+                size[a.target] = len(lab[a.target].encode("utf-8")) + 4
             for m in a.members:
-                out[m].append(Assignment(e, a.target, LABELS["member"]))
+                groups[m].setdefault((id(e), member), (e, []))[1].append(a.target)
             for res in a.reserves:
                 for m in teams.get(res, [res]):
-                    out[m].append(Assignment(e, a.target, LABELS["reserve"]))
-    return out
+                    groups[m].setdefault((id(e), reserve), (e, []))[1].append(a.target)
+    rows: dict[str, list[AssignmentRow]] = {}
+    counts: dict[str, tuple[int, int]] = {}
+    for pid, by_draw in groups.items():
+        out = rows[pid] = []
+        n = {member: 0, reserve: 0}
+        for (_, role), (e, targets) in by_draw.items():
+            n[role] += len(targets)
+            size = sizes[id(e.names)]
+            for i in range(0, len(targets), ROW_TARGETS):
+                chunk = tuple(targets[i : i + ROW_TARGETS])
+                out.append(AssignmentRow(e, role, chunk, sum(size[t] for t in chunk)))
+        counts[pid] = (n[member], n[reserve])
+    result = Assignments(rows, counts, labels)
+    _ASSIGNMENTS[data] = result
+    return result
 
 
-def inspector_pages(data: SiteData) -> Iterator[Page]:
-    """执法检查人员: a listing and one page per person, public fields only, with the draws
-    that assigned them."""
-    people = _latest_inspectors(data)
-    assigned = assignments_by_inspector(data)
-    rows = []
-    for pid, (p, reg) in sorted(people.items()):
-        jobs = assigned.get(pid, [])
-        rows.append(
-            [
-                _link(f"{pid}.md", p.id),
-                esc(p.name),
-                esc(p.title),
-                esc(data.dept_name(p.unit)),
-                esc(p.licence_no),
-                esc("、".join(p.qualifications)),
-                esc("、".join(p.expertise)),
-                esc(len(jobs)),
-            ]
-        )
-        fields = _dl(
-            [
-                ("编号", esc(p.id)),
-                ("姓名", esc(p.name)),
-                ("职务", esc(p.title)),
-                ("工作单位", esc(data.dept_name(p.unit))),
-                ("执法证号", esc(p.licence_no)),
-                ("执法资质", esc("、".join(p.qualifications))),
-                ("业务专长", esc("、".join(p.expertise) or "无")),
-                ("在册状态", esc("在岗" if p.active else "不在岗")),
-                ("名录库", esc(f"{reg.name}（{reg.ref}，截至 {reg.as_of}）")),
-            ]
-        )
+def _split_rows(rows: list[AssignmentRow]) -> list[list[AssignmentRow]]:
+    """The rows split into pages: the inspector's own page first (FIRST_PAGE_ROW_BYTES),
+    then pages of at most MORE_PAGE_ROW_BYTES and MORE_PAGE_ROWS rows."""
+    pages: list[list[AssignmentRow]] = [[]]
+    used = 0
+    for row in rows:
+        size = row.size + ROW_BYTES
+        budget = FIRST_PAGE_ROW_BYTES if len(pages) == 1 else MORE_PAGE_ROW_BYTES
+        if pages[-1] and (used + size > budget or len(pages[-1]) >= MORE_PAGE_ROWS):
+            pages.append([])
+            used = 0
+        pages[-1].append(row)
+        used += size
+    return pages
+
+
+def _pager(n: int, k: int, first: str, other: str) -> str:
+    """Links to pages 1…k from page n: page 1 at ``first``, page m at ``other`` + "m/"."""
+    if k < 2:
+        return ""
+    links = [
+        f"<strong>{m}</strong>"
+        if m == n
+        else f'<a href="{first if m == 1 else f"{other}{m}/"}">{m}</a>'
+        for m in range(1, k + 1)
+    ]
+    return f'<p class="gk-pager">{esc(_label("page_of", n=n, k=k))}{" ".join(links)}</p>'
+
+
+def _inspector_pages(data: SiteData, p: Inspector, reg: InspectorRegistry) -> list[Page]:
+    """An inspector's own page (public fields and the first assignments) and the further
+    pages of assignments at ``inspectors/<id>/<n>/``. Each body is raw HTML between the
+    shell markers, which MkDocs passes through as it is (see write_inspector_pages)."""
+    jobs = assignments_by_inspector(data)
+    title = f"{p.name}（{p.id}）"
+    fields = _dl(
+        [
+            ("编号", esc(p.id)),
+            ("姓名", esc(p.name)),
+            ("职务", esc(p.title)),
+            ("工作单位", esc(data.dept_name(p.unit))),
+            ("执法证号", esc(p.licence_no)),
+            ("执法资质", esc("、".join(p.qualifications))),
+            ("业务专长", esc("、".join(p.expertise) or "无")),
+            ("在册状态", esc("在岗" if p.active else "不在岗")),
+            ("名录库", esc(f"{reg.name}（{reg.ref}，截至 {reg.as_of}）")),
+        ]
+    )
+    m, r = jobs.counts.get(p.id, (0, 0))
+    note = (
+        f'<h2 id="assignments">{esc(LABELS["assignments"])}</h2>\n\n'
+        f"<p>{esc(_label('assignments_note', m=m, r=r))}</p>"
+    )
+    chunks = _split_rows(jobs.rows.get(p.id, []))
+    out = []
+    for n, chunk in enumerate(chunks, 1):
+        root = "../../" if n == 1 else "../../../"
+        pager = _pager(n, len(chunks), "./" if n == 1 else "../", "" if n == 1 else "../")
         table = _table(
-            ["摇号记录", "抽查任务", "摇号时间", "检查对象", "统一社会信用代码", "角色"],
+            ["摇号记录", "角色", LABELS["inspector_targets"]],
             (
                 [
-                    _link(f"../../{a.entry.url}", a.entry.draw.id)
-                    + ("（已作废）" if a.entry.voided_by else ""),
-                    _link(f"../../tasks/{a.entry.draw.task}.md", a.entry.draw.task),
-                    esc(a.entry.draw.drawn_at[:16].replace("T", " ")),
-                    esc(a.entry.names.get(a.target, "")),
-                    f'<span class="gk-code">{esc(a.target)}</span>',
-                    esc(a.role),
+                    _link(f"{root}{row.entry.url}", row.entry.draw.id)
+                    + ("（已作废）" if row.entry.voided_by else "")
+                    + f"<br>{esc(row.entry.draw.drawn_at[:16].replace('T', ' '))}",
+                    esc(row.role),
+                    jobs.cell(row),
                 ]
-                for a in jobs
+                for row in chunk
             ),
             "gk-compact",
         )
+        head = fields if n == 1 else f"<p>{_link('../', _label('back_to', title=title))}</p>"
+        body = "\n\n".join(x for x in (head, note, pager, table, pager) if x)
+        out.append(
+            Page(
+                f"inspectors/{p.id}.md" if n == 1 else f"inspectors/{p.id}/{n}.md",
+                title if n == 1 else _label("assignments_page", title=title, n=n),
+                f"{SHELL_START}\n\n{body}\n\n{SHELL_END}",
+                wide=True,
+            )
+        )
+    return out
+
+
+def _plain(title: str) -> bool:
+    """A title that HTML, Markdown and the theme all write as it is, so that it is found
+    again in the page MkDocs rendered."""
+    return esc(title) == title and not any(ch in title for ch in "&<>\"'#")
+
+
+def _shell_inspector(
+    data: SiteData, people: dict[str, tuple[Inspector, InspectorRegistry]]
+) -> str | None:
+    """The inspector whose pages MkDocs renders, as the theme of everyone else's: one with
+    a plain name and, if anyone has further pages, further pages too (the most assignment
+    rows; then the smallest id). None when no name is plain: MkDocs then renders all."""
+    jobs = assignments_by_inspector(data)
+    best: tuple[bool, int, str] | None = None
+    for pid, (p, _reg) in people.items():
+        title = f"{p.name}（{p.id}）"
+        if not _plain(title):
+            continue
+        k = len(_split_rows(jobs.rows.get(pid, [])))
+        key = (k < 2, -k, pid)
+        if best is None or key < best:
+            best = key
+    return best[2] if best else None
+
+
+def inspector_pages(data: SiteData) -> Iterator[Page]:
+    """执法检查人员: the listing (LISTING_LIMIT inspectors a page, the further pages at
+    ``inspectors/_2/`` …, a name no inspector id can have), and the pages MkDocs renders of
+    one inspector (:func:`write_inspector_pages` writes everyone else's after the build)."""
+    people = _latest_inspectors(data)
+    jobs = assignments_by_inspector(data)
+    shell = _shell_inspector(data, people)
+    for pid, (p, reg) in sorted(people.items()):
+        if shell is None or pid == shell:
+            yield from _inspector_pages(data, p, reg)
+    ids = sorted(people)
+    k = max(1, -(-len(ids) // LISTING_LIMIT))
+    for n in range(1, k + 1):
+        up = "" if n == 1 else "../"
+        rows = []
+        for pid in ids[(n - 1) * LISTING_LIMIT : n * LISTING_LIMIT]:
+            p, _reg = people[pid]
+            rows.append(
+                [
+                    _link(f"{up}{pid}/", p.id),
+                    esc(p.name),
+                    esc(p.title),
+                    esc(data.dept_name(p.unit)),
+                    esc(p.licence_no),
+                    esc("、".join(p.qualifications)),
+                    esc("、".join(p.expertise)),
+                    esc(sum(jobs.counts.get(pid, (0, 0)))),
+                ]
+            )
+        pager = _pager(n, k, up or "./", f"{up}_")
+        table = _table(
+            ["编号", "姓名", "职务", "工作单位", "执法证号", "执法资质", "业务专长", "摇号分配"],
+            rows,
+            "gk-compact",
+        )
+        body = "\n\n".join(
+            x for x in (f"<p>{esc(LABELS['inspectors_note'])}</p>", pager, table, pager) if x
+        )
         yield Page(
-            f"inspectors/{pid}.md",
-            f"{p.name}（{p.id}）",
-            f"{fields}\n\n## {esc(LABELS['assignments'])}\n\n"
-            f"<p>{esc(_label('assignments_note', m=sum(a.role == LABELS['member'] for a in jobs), r=sum(a.role == LABELS['reserve'] for a in jobs)))}</p>\n\n{table}",
+            "inspectors/index.md" if n == 1 else f"inspectors/_{n}.md",
+            LABELS["inspectors"] if n == 1 else _label("inspectors_page", n=n),
+            body,
             wide=True,
         )
-    body = f"<p>{esc(LABELS['inspectors_note'])}</p>\n\n" + _table(
-        ["编号", "姓名", "职务", "工作单位", "执法证号", "执法资质", "业务专长", "摇号分配"],
-        rows[:LISTING_LIMIT],
-        "gk-compact",
-    )
-    yield Page("inspectors/index.md", LABELS["inspectors"], body, wide=True)
+
+
+@dataclass(frozen=True)
+class _Shell:
+    """A page MkDocs rendered, cut around its body (between the shell markers)."""
+
+    head: str
+    tail: str
+    title: str
+    url: str
+
+    @classmethod
+    def read(cls, html: str, title: str, url: str) -> _Shell:
+        """Cut the page MkDocs rendered from a body made by :func:`_inspector_pages`; the
+        white space Markdown kept around the body stays with the head and the tail."""
+        i, j = html.find(SHELL_START), html.find(SHELL_END)
+        head = html[:i]
+        if i < 0 or j < i or head.count(title) < 2 or f'id="{_slug(title)}"' not in head:
+            raise GongkaiError(
+                f"执法人员页面的模板无法识别：{url} / cannot use the page {url} as the "
+                "inspectors' page shell (its body markers, title or heading were not found)"
+            )
+        inner = html[i + len(SHELL_START) : j]
+        lead = len(inner) - len(inner.lstrip())
+        trail = len(inner.rstrip())
+        return cls(
+            html[: i + len(SHELL_START) + lead], html[i + len(SHELL_START) + trail :], title, url
+        )
+
+    def render(self, title: str, url: str, body: str) -> str:
+        """The page as MkDocs would render it: the title (in <title>, the header and the
+        heading), the heading's id and the links to it, and the page's URL replaced."""
+        old, new = _slug(self.title), _slug(title)
+        head = (
+            self.head.replace(self.title, esc(title))
+            .replace(f'id="{old}"', f'id="{new}"')
+            .replace(f'href="#{old}"', f'href="#{new}"')
+            .replace(self.url, url)
+        )
+        return f"{head}{body}{self.tail}"
+
+
+def _slug(title: str) -> str:
+    """The heading id MkDocs gives a page title (Python-Markdown's toc slugify)."""
+    from markdown.extensions.toc import slugify  # type: ignore[import-untyped, unused-ignore]
+
+    return str(slugify(title, "-"))
+
+
+def write_inspector_pages(data: SiteData, site_dir: Path) -> int:
+    """Write the pages of every inspector MkDocs did not render, in the theme of the shell
+    inspector's pages (its own page for the others' own pages, its second page for every
+    further page). Returns how many pages were written. They are not in sitemap.xml."""
+    people = _latest_inspectors(data)
+    shell_id = _shell_inspector(data, people)
+    if shell_id is None:
+        return 0
+    shells: dict[int, _Shell] = {}
+    for page in _inspector_pages(data, *people[shell_id])[:2]:
+        url = page.path.removesuffix(".md") + "/"
+        html = (site_dir / url / "index.html").read_text(encoding="utf-8")
+        shells[url.count("/")] = _Shell.read(html, page.title, url)
+    written = 0
+    for pid, (p, reg) in sorted(people.items()):
+        if pid == shell_id:
+            continue
+        for page in _inspector_pages(data, p, reg):
+            url = page.path.removesuffix(".md") + "/"
+            body = page.body.removeprefix(SHELL_START).removesuffix(SHELL_END).strip()
+            out = site_dir / url / "index.html"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(shells[url.count("/")].render(page.title, url, body), encoding="utf-8")
+            written += 1
+    return written
 
 
 # ---------------------------------------------------------------------------
