@@ -31,14 +31,17 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import subprocess
 import sys
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import GongkaiError
 from .lookup import EntityIndex, entity_index
 from .render import Page, SiteData, esc
 
@@ -48,6 +51,8 @@ GROUP_MAX = 100
 """At most this many entities on one summary page."""
 BUNDLE_ENTITIES = 100_000
 """At most about this many entities in one Pagefind index (Pagefind's memory grows with it)."""
+PAGEFIND_RUNS = 2
+"""Pagefind runs at once (each mostly on one core, up to about 400 MB)."""
 NO_RESULT = "尚无检查结果"
 FILTERS = ("年度", "部门", "检查结果")
 MANIFEST = "pagefind/gongkai.json"
@@ -208,14 +213,17 @@ def write_search_index(data: SiteData, site_dir: Path) -> bool:
         )
         return False
     bundles = summary_bundles(data)
-    for bundle in bundles:
-        with tempfile.TemporaryDirectory(prefix="gongkai-search-") as tmp:
-            root = Path(tmp)
-            for path, html in bundle.pages:
-                out = root / path
-                out.parent.mkdir(parents=True, exist_ok=True)
-                out.write_text(html, encoding="utf-8")
-            _run_pagefind(cmd, root, site_dir / bundle.output)
+    with tempfile.TemporaryDirectory(prefix="gongkai-search-") as tmp:
+        work = Path(tmp)
+        with ThreadPoolExecutor(max_workers=min(PAGEFIND_RUNS, len(bundles))) as pool:
+            done = list(
+                pool.map(lambda i: _index(cmd, bundles[i], work / str(i)), range(len(bundles)))
+            )
+        for bundle, output in zip(bundles, done, strict=True):
+            target = site_dir / bundle.output
+            if target.exists():  # a previous build's, left by a dirty rebuild
+                shutil.rmtree(target)
+            shutil.move(output, target)
     manifest = {
         "format": MANIFEST_FORMAT,
         "bundles": [b.output.removeprefix("pagefind/") + "/" for b in bundles[1:]],
@@ -225,7 +233,13 @@ def write_search_index(data: SiteData, site_dir: Path) -> bool:
     return True
 
 
-def _run_pagefind(cmd: list[str], pages: Path, output: Path) -> None:
+def _index(cmd: list[str], bundle: Bundle, work: Path) -> Path:
+    """Write one bundle's pages under ``work`` and index them; returns the index's folder."""
+    pages, output = work / "pages", work / "index"
+    for path, html in bundle.pages:
+        out = pages / path
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(html, encoding="utf-8")
     proc = subprocess.run(
         [*cmd, "--site", str(pages), "--output-path", str(output), "--quiet"],
         capture_output=True,
@@ -233,9 +247,13 @@ def _run_pagefind(cmd: list[str], pages: Path, output: Path) -> None:
         check=False,
     )
     if proc.returncode != 0:
-        raise RuntimeError(f"pagefind failed ({proc.returncode}): {proc.stderr or proc.stdout}")
+        raise GongkaiError(
+            f"搜索索引生成失败 / pagefind failed ({proc.returncode}): {proc.stderr or proc.stdout}"
+        )
     for name in UNUSED:
         (output / name).unlink(missing_ok=True)
+    shutil.rmtree(pages)
+    return output
 
 
 def search_page() -> Page:
