@@ -92,14 +92,29 @@ def test_inspector_pages_are_bounded_and_linked(data: SiteData) -> None:
                 hrefs = re.findall(r'href="([^"]*)"', pager[0])
                 want = [
                     ("./" if n == 1 else "../") if m == 1 else (f"{m}/" if n == 1 else f"../{m}/")
-                    for m in range(1, len(ps) + 1)
-                    if m != n
+                    for m in pages.pager_pages(n, len(ps))
+                    if m is not None and m != n
                 ]
                 assert hrefs == want
             size = sum(len(c.encode("utf-8")) for row in rows for c in row)
             limit = pages.FIRST_PAGE_ROW_BYTES if n == 1 else pages.MORE_PAGE_ROW_BYTES
             assert size <= limit
     assert several > 10
+
+
+@pytest.mark.parametrize(
+    ("n", "k", "shown"),
+    [
+        (1, 1, [1]),
+        (1, 3, [1, 2, 3]),
+        (1, 9, [1, 2, 3, None, 9]),
+        (5, 9, [1, None, 3, 4, 5, 6, 7, None, 9]),
+        (4, 9, [1, 2, 3, 4, 5, 6, None, 9]),
+        (9, 9, [1, None, 7, 8, 9]),
+    ],
+)
+def test_a_pager_links_the_ends_and_the_pages_near(n: int, k: int, shown: list[int | None]) -> None:
+    assert pages.pager_pages(n, k) == shown
 
 
 def test_the_listing_is_paginated(data: SiteData, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -513,15 +513,32 @@ def _split_rows(rows: list[AssignmentRow]) -> list[list[AssignmentRow]]:
     return pages
 
 
+PAGER_NEAR = 2
+"""A pager links the first and last page and this many pages either side of the current."""
+
+
+def pager_pages(n: int, k: int) -> list[int | None]:
+    """The page numbers a pager on page n of k shows, None where it skips some."""
+    shown = [m for m in range(1, k + 1) if m in (1, k) or abs(m - n) <= PAGER_NEAR]
+    out: list[int | None] = []
+    for m in shown:
+        if out and out[-1] is not None and m - out[-1] > 1:
+            out.append(None)
+        out.append(m)
+    return out
+
+
 def _pager(n: int, k: int, first: str, other: str) -> str:
-    """Links to pages 1…k from page n: page 1 at ``first``, page m at ``other`` + "m/"."""
+    """Links from page n to pages of 1…k: page 1 at ``first``, page m at ``other`` + "m/"."""
     if k < 2:
         return ""
     links = [
-        f"<strong>{m}</strong>"
+        "…"
+        if m is None
+        else f"<strong>{m}</strong>"
         if m == n
         else f'<a href="{first if m == 1 else f"{other}{m}/"}">{m}</a>'
-        for m in range(1, k + 1)
+        for m in pager_pages(n, k)
     ]
     return f'<p class="gk-pager">{esc(_label("page_of", n=n, k=k))}{" ".join(links)}</p>'
 
