@@ -51,8 +51,8 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Hashable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Collection, Hashable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -133,33 +133,73 @@ class Table:
         return self._index.get(key)
 
 
-@dataclass
 class Entity:
-    """What the records say about one entity (public view only), as table rows."""
+    """What the records say about one entity (public view only), as table rows. A province
+    has about a million of these, so each holds only what it has (no empty containers)."""
 
-    tasks: set[int] = field(default_factory=set)
-    draws: list[list[Any]] = field(default_factory=list)
-    excluded: dict[tuple[int, int], list[int]] = field(default_factory=dict)
-    results: list[list[Any]] = field(default_factory=list)
-    name: str | None = None
-    """A name published in a result notice (used when no registry gives one)."""
+    __slots__ = ("_draws", "_excluded", "_results", "_tasks", "name")
+
+    def __init__(self) -> None:
+        self._tasks: set[int] | None = None
+        self._draws: list[list[Any]] | None = None
+        self._excluded: list[int] | None = None
+        """Pairs of ints: an index into EntityIndex.exclusions, a draw."""
+        self._results: list[list[Any]] | None = None
+        self.name: str | None = None
+        """A name published in a result notice (used when no registry gives one)."""
+
+    @property
+    def tasks(self) -> Collection[int]:
+        return self._tasks or ()
+
+    @property
+    def draws(self) -> Sequence[list[Any]]:
+        return self._draws or ()
+
+    @property
+    def results(self) -> Sequence[list[Any]]:
+        return self._results or ()
 
     @property
     def has_history(self) -> bool:
-        return bool(self.tasks or self.draws or self.results)
+        return bool(self._tasks or self._draws or self._results)
 
-    def as_json(self) -> dict[str, Any]:
+    def add_task(self, task: int) -> None:
+        if self._tasks is None:
+            self._tasks = set()
+        self._tasks.add(task)
+
+    def add_draw(self, row: list[Any]) -> None:
+        if self._draws is None:
+            self._draws = []
+        self._draws.append(row)
+
+    def add_excluded(self, reason: int, draw: int) -> None:
+        if self._excluded is None:
+            self._excluded = []
+        self._excluded += (reason, draw)
+
+    def add_result(self, row: list[Any]) -> None:
+        if self._results is None:
+            self._results = []
+        self._results.append(row)
+
+    def as_json(self, exclusions: list[tuple[int, int]]) -> dict[str, Any]:
+        """The entity's history in the code shard (``exclusions``: (reason, detail) rows of
+        table w, by the indices the entity holds)."""
         out: dict[str, Any] = {}
-        if self.tasks:
-            out["t"] = sorted(self.tasks)
-        if self.draws:
-            out["d"] = self.draws
-        if self.excluded:
-            out["x"] = [
-                [reason, detail, *draws] for (reason, detail), draws in self.excluded.items()
-            ]
-        if self.results:
-            out["s"] = sorted(self.results, key=lambda r: (r[1], r[0]))
+        if self._tasks:
+            out["t"] = sorted(self._tasks)
+        if self._draws:
+            out["d"] = self._draws
+        if self._excluded:
+            groups: dict[int, list[int]] = {}
+            pairs = self._excluded
+            for i in range(0, len(pairs), 2):
+                groups.setdefault(pairs[i], []).append(pairs[i + 1])
+            out["x"] = [[*exclusions[k], *draws] for k, draws in groups.items()]
+        if self._results:
+            out["s"] = sorted(self._results, key=lambda r: (r[1], r[0]))
         return out
 
 
@@ -171,6 +211,8 @@ class EntityIndex:
     tables: dict[str, Table]
     codes: dict[str, str]
     """Result code -> label, for the codes the results use."""
+    exclusions: list[tuple[int, int]]
+    """(reason, detail) of the exclusions, as rows of table w."""
 
 
 def _trim(row: list[Any]) -> list[Any]:
@@ -194,6 +236,7 @@ def entity_index(data: SiteData) -> EntityIndex:
     t_tab, d_tab, s_tab, p_tab, w_tab = (tables[k] for k in TABLES)
     entities: dict[str, Entity] = defaultdict(Entity)
     codes: dict[str, str] = {}
+    x_tab = Table()
 
     people: dict[str, str] = {}
     for r in data.inspector_registries:
@@ -223,13 +266,13 @@ def entity_index(data: SiteData) -> EntityIndex:
                 ],
             )
             for code in t.assigned_targets:
-                entities[code].tasks.add(ti)
+                entities[code].add_task(ti)
 
     def touch(code: str, task_id: str) -> Entity:
         ent = entities[code]
         ti = t_tab.get(task_id)
         if ti is not None:
-            ent.tasks.add(ti)
+            ent.add_task(ti)
         return ent
 
     for e in draw_entries(data):
@@ -261,7 +304,7 @@ def entity_index(data: SiteData) -> EntityIndex:
             team = a.get("team")
             members = a.get("members") or teams.get(team or "", [])
             ticket = pick.get("ticket") or pick.get("position")
-            touch(pick["target"], draw.task).draws.append(
+            touch(pick["target"], draw.task).add_draw(
                 _trim(
                     [
                         di,
@@ -278,7 +321,7 @@ def entity_index(data: SiteData) -> EntityIndex:
                 w_tab.word(EXCLUSION_LABELS.get(x["reason"], x["reason"])),
                 w_tab.word(x.get("detail", "")),
             )
-            entities[x["target"]].excluded.setdefault(key, []).append(di)
+            entities[x["target"]].add_excluded(x_tab.add(key, key), di)
 
     for r in data.results:
         res = r.record
@@ -302,7 +345,7 @@ def entity_index(data: SiteData) -> EntityIndex:
                 )
                 items.append(w_tab.word(text))
             redacted = {x["field"]: x for x in entry.get("redactions", [])}
-            ent.results.append(
+            ent.add_result(
                 _trim(
                     [
                         si,
@@ -315,7 +358,7 @@ def entity_index(data: SiteData) -> EntityIndex:
                     ]
                 )
             )
-    index = EntityIndex(dict(entities), tables, codes)
+    index = EntityIndex(dict(entities), tables, codes, x_tab.rows)
     _INDEXES[data] = index
     return index
 
@@ -370,23 +413,24 @@ def lookup_files(data: SiteData) -> Iterator[tuple[str, bytes]]:
         if code not in names and ent.name:
             names[code] = ent.name
 
-    codes = sorted(set(rows) | set(index.entities))
+    codes = set(rows) | set(index.entities)
     n = shard_count(len(codes))
-    shards: dict[str, list[str]] = defaultdict(list)
+    by_shard: dict[str, list[str]] = defaultdict(list)
     for code in codes:
-        parts = []
-        if code in names:
-            parts.append(f'"n":{_json_text(names[code])}')
-        if code in rows:
-            parts.append(f'"r":[{rows[code]}]')
-        hist = index.entities.get(code)
-        if hist is not None and (doc := hist.as_json()):
-            parts.append(_json_text(doc)[1:-1])
-        shards[code_shard(code, n)].append(f"{_json_text(code)}:{{{','.join(parts)}}}")
-    del rows
-    for stem in sorted(shards):
-        yield f"lookup/code/{stem}.json", ("{" + ",".join(shards[stem]) + "}").encode("utf-8")
-    del shards
+        by_shard[code_shard(code, n)].append(code)
+    for stem in sorted(by_shard):  # one shard's JSON in memory at a time
+        members = []
+        for code in sorted(by_shard.pop(stem)):
+            parts = []
+            if code in names:
+                parts.append(f'"n":{_json_text(names[code])}')
+            if code in rows:
+                parts.append(f'"r":[{rows.pop(code)}]')
+            hist = index.entities.get(code)
+            if hist is not None and (doc := hist.as_json(index.exclusions)):
+                parts.append(_json_text(doc)[1:-1])
+            members.append(f"{_json_text(code)}:{{{','.join(parts)}}}")
+        yield f"lookup/code/{stem}.json", ("{" + ",".join(members) + "}").encode("utf-8")
 
     for key, table in index.tables.items():
         for start in range(0, len(table.rows), TABLE_CHUNK):
