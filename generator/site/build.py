@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from generator.errors import GongkaiError
+from generator.site.reuse import ENV_PREVIOUS
 
 
 class BuildError(GongkaiError):
@@ -36,6 +37,10 @@ def build_site(
     old_env = os.environ.get("GONGKAI_CONTENT")
     if content_dir is not None:
         os.environ["GONGKAI_CONTENT"] = str(content_dir.resolve())
+    # Unchanged record pages are taken from the previous site (generator/site/reuse.py).
+    old_previous = os.environ.pop(ENV_PREVIOUS, None)
+    if target.is_dir():
+        os.environ[ENV_PREVIOUS] = str(target)
     logging.getLogger("mkdocs").setLevel(logging.WARNING)
     try:
         config = load_config(str(config_file), site_dir=str(staging))
@@ -47,6 +52,9 @@ def build_site(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     finally:
+        os.environ.pop(ENV_PREVIOUS, None)
+        if old_previous is not None:
+            os.environ[ENV_PREVIOUS] = old_previous
         if content_dir is not None:
             if old_env is None:
                 os.environ.pop("GONGKAI_CONTENT", None)

@@ -7,6 +7,7 @@ kept out of the navigation, which lists only the section index pages.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -20,6 +21,8 @@ from generator.content import load_content
 from generator.errors import InputError, Problem
 from generator.site import lookup, opendata, pages, search, stats
 from generator.site.render import Page, SiteData, data_files, render_pages
+from generator.site.reuse import Reuse, page_key, rewrite_sitemap
+from generator.site.reuse import fingerprint as reuse_fingerprint
 
 _STATE: dict[str, Any] = {}
 
@@ -62,6 +65,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     data: SiteData = _STATE["data"]
     demo = bool(data.site and data.site.demo)
     schemas = Path(config.config_file_path).parent / "schemas"
+    stash: dict[str, list[str]] = _STATE.setdefault("stash", {})
+    made: list[tuple[str, str, File]] = []  # (title, markdown, file)
     for page in [*render_pages(data), *_feature_pages(data, schemas)]:
         existing = files.get_file_from_path(page.path)
         if existing is not None:
@@ -69,8 +74,35 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         inclusion = (
             InclusionLevel.INCLUDED if page.path.endswith("index.md") else InclusionLevel.NOT_IN_NAV
         )
-        markdown = stash_html(page.path, page.markdown(demo), _STATE.setdefault("stash", {}))
-        files.append(File.generated(config, page.path, content=markdown, inclusion=inclusion))
+        markdown = stash_html(page.path, page.markdown(demo), stash)
+        made.append(
+            (
+                page.title,
+                markdown,
+                File.generated(config, page.path, content=markdown, inclusion=inclusion),
+            )
+        )
+    # Record pages whose key is unchanged since the previous build are taken from it
+    # (generator/site/reuse.py); pages in the navigation are always rendered.
+    nav = [(f.src_uri, title) for title, _, f in made if f.inclusion is InclusionLevel.INCLUDED]
+    nav += [
+        (f.src_uri, hashlib.sha256(Path(f.abs_src_path).read_bytes()).hexdigest())
+        for f in files.documentation_pages()
+        if f.abs_src_path
+    ]
+    reuse = Reuse.from_environment()
+    _STATE["reuse"] = reuse
+    base = reuse_fingerprint(config, nav)
+    urls = [f.url for f in files.documentation_pages()]
+    for _title, markdown, f in made:
+        urls.append(f.url)
+        if f.inclusion is not InclusionLevel.INCLUDED:
+            key = page_key(base, f.src_uri, markdown, stash.get(f.src_uri, []))
+            if reuse.take(f.dest_uri, key):
+                stash.pop(f.src_uri, None)
+                continue
+        files.append(f)
+    _STATE["urls"] = urls
     for path, blob in [*data_files(data), *stats.stats_files(data)]:
         files.append(
             File.generated(config, path, content=blob, inclusion=InclusionLevel.NOT_IN_NAV)
@@ -151,6 +183,12 @@ def on_post_build(config: MkDocsConfig) -> None:
     written straight into the built site."""
     data: SiteData = _STATE["data"]
     site_dir = Path(config.site_dir)
+    reuse: Reuse = _STATE["reuse"]
+    reuse.link(site_dir)
+    if reuse.reused:
+        from mkdocs.utils import get_build_date
+
+        rewrite_sitemap(site_dir, config.site_url, _STATE["urls"], get_build_date())
     base_url = (data.site.base_url if data.site else None) or config.site_url or None
     if base_url and not base_url.endswith("/"):
         base_url += "/"

@@ -1,0 +1,66 @@
+"""Unchanged record pages are taken from the previous build (generator/site/reuse.py):
+the site is the same as a fresh build's, pages in the navigation are always rendered,
+and a change to what every page depends on (here the theme overrides) renders all."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from generator.site.build import build_site
+from generator.site.reuse import MANIFEST
+
+REPO = Path(__file__).resolve().parent.parent
+MARK = "<!-- from the previous build -->"
+
+
+def _project(tmp: Path) -> Path:
+    for name in ("content", "site_config", "schemas"):
+        shutil.copytree(REPO / name, tmp / name)
+    shutil.copy2(REPO / "mkdocs.yml", tmp / "mkdocs.yml")
+    (tmp / "generator").symlink_to(REPO / "generator")
+    return tmp
+
+
+def _mark(site: Path, page: str) -> None:
+    path = site / page
+    path.write_text(path.read_text(encoding="utf-8") + MARK, encoding="utf-8")
+
+
+def _html(site: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(site).as_posix(): p.read_bytes()
+        for p in site.rglob("*.html")
+        if "pagefind" not in p.parts
+    }
+
+
+def test_unchanged_record_pages_come_from_the_previous_build(tmp_path: Path) -> None:
+    project = _project(tmp_path / "p")
+    site = project / "site"
+    build_site(project / "mkdocs.yml", site)
+    keys = json.loads((site / MANIFEST).read_text(encoding="utf-8"))["pages"]
+    record = next(k for k in keys if k.startswith("draws/"))
+    assert "index.html" not in keys  # the home page is in the navigation: not in the manifest
+    _mark(site, record)
+    _mark(site, "index.html")
+
+    build_site(project / "mkdocs.yml", site)
+    assert (site / record).read_text(encoding="utf-8").endswith(MARK)  # reused
+    assert not (site / "index.html").read_text(encoding="utf-8").endswith(MARK)  # rendered
+
+    fresh = tmp_path / "fresh"
+    build_site(project / "mkdocs.yml", fresh)
+    assert json.loads((fresh / MANIFEST).read_text(encoding="utf-8"))["pages"] == keys
+    reused, rendered = _html(site), _html(fresh)
+    reused[record] = reused[record].removesuffix(MARK.encode())
+    assert reused == rendered  # the same site as a build from nothing
+
+    overrides = project / "site_config" / "overrides" / "main.html"
+    overrides.write_text(
+        overrides.read_text(encoding="utf-8") + "\n{# changed #}\n", encoding="utf-8"
+    )
+    _mark(site, record)
+    build_site(project / "mkdocs.yml", site)
+    assert not (site / record).read_text(encoding="utf-8").endswith(MARK)  # rendered again
