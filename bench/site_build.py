@@ -11,7 +11,8 @@ Python's start-up and every import. The runs, in order:
 * ``again``: nothing changed since the warm run (the rebuild the issue asks to be
   at most 25 % of a full build).
 
-For each: wall time, peak resident memory, and the built site's size (apparent bytes,
+For each: wall time, CPU time (user + system, with workers), the load average when it
+started (the machine may be shared), peak resident memory (of the largest process), and the built site's size (apparent bytes,
 as ``du --apparent-size``) and number of files. Goals (issue 5): a county in <= 30 s;
 a province in <= 5 min, <= 4 GB, a site of <= 2 GB; an unchanged rebuild <= 25 % of a
 full build. ``--runs cold,warm`` picks runs; ``--max-load`` waits for a quiet machine.
@@ -39,8 +40,8 @@ def _tree_size(path: Path) -> tuple[int, int]:
     return total, files
 
 
-def _run(project: Path, env: dict[str, str]) -> tuple[float, int, str]:
-    """(wall seconds, peak RSS in KiB, last lines of output) of one `gongkai build`."""
+def _run(project: Path, env: dict[str, str]) -> tuple[float, int, float]:
+    """(wall seconds, peak RSS in KiB, CPU seconds: user + system) of one `gongkai build`."""
     gongkai = shutil.which("gongkai")
     if gongkai is None:
         raise SystemExit("gongkai is not installed (pip install -e '.[site]')")
@@ -56,10 +57,14 @@ def _run(project: Path, env: dict[str, str]) -> tuple[float, int, str]:
     )
     wall = time.perf_counter() - start
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
+    cpu = sum(
+        float(m.group(1))
+        for m in re.finditer(r"(?:User|System) time \(seconds\): ([0-9.]+)", done.stderr)
+    )
     if done.returncode != 0:
         tail = "\n".join(done.stderr.splitlines()[-8:])
         raise SystemExit(f"gongkai build failed in {project}:\n{tail}")
-    return wall, int(rss.group(1)) if rss else 0, done.stdout.strip().splitlines()[0]
+    return wall, int(rss.group(1)) if rss else 0, cpu
 
 
 def _wait_for_quiet(max_load: float) -> None:
@@ -93,13 +98,15 @@ def main(argv: list[str] | None = None) -> int:
                 cache.mkdir()
             if args.max_load is not None:
                 _wait_for_quiet(args.max_load)
-            wall, rss, _ = _run(project, env)
+            load = os.getloadavg()[0]
+            wall, rss, cpu = _run(project, env)
             size, files = _tree_size(site)
             if run in ("cold", "warm"):
                 full = wall
             ratio = f"  ({wall / full:.0%} of the full build)" if run == "again" and full else ""
             print(
-                f"{run:>5}: {wall:7.1f} s, peak RSS {rss / 1024 / 1024:.2f} GiB, "
+                f"{run:>5}: {wall:7.1f} s ({cpu:.0f} CPU s, load {load:.1f} at start), "
+                f"peak RSS {rss / 1024 / 1024:.2f} GiB, "
                 f"site {size / 1e9:.3f} GB in {files:,} files{ratio}",
                 flush=True,
             )
