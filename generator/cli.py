@@ -179,17 +179,40 @@ def schemas(directory: Path, check: bool) -> None:
     default=None,
     help="记录所在目录，默认取配置文件中的设置。 / The records (default: as in the configuration).",
 )
+@click.option(
+    "--today",
+    "today",
+    metavar="YYYY-MM-DD",
+    default=None,
+    help="按此日期生成（逾期、倒计时等），默认今天（北京时间）。 / Build as of this day (overdue "
+    "items, countdowns; default: today in China).",
+)
 @handle_errors
-def build(config_file: Path, site_dir: Path | None, content_dir: Path | None) -> None:
+def build(
+    config_file: Path, site_dir: Path | None, content_dir: Path | None, today: str | None
+) -> None:
     """验证全部记录并生成公开网站。
 
     Validate every record and render the public site.
 
     The site is built into a temporary directory and swapped in only when the
     whole build succeeded, so a failed build leaves the previous site untouched.
+    Unchanged record pages are taken from the previous site (a hash manifest).
     """
+    import datetime as dt
+    import os
+
+    from .clock import ENV_TODAY
     from .site.build import build_site
 
+    if today is not None:
+        try:
+            dt.date.fromisoformat(today)
+        except ValueError:
+            raise click.BadParameter(
+                f"not a date (got {today!r}, expected YYYY-MM-DD)", param_hint="--today"
+            ) from None
+        os.environ[ENV_TODAY] = today
     click.echo("正在生成网站…… / building the site...", err=True)
     target = build_site(config_file, site_dir, content_dir)
     click.echo(f"网站已生成：{target}/index.html / site built in {target}/")

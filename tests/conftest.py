@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+
+# Sites built by the tests (and by the commands they run) are built as of a fixed day, so
+# that what depends on the day (overdue items, countdowns, the working-day calendar's
+# years) does not change with the date the tests run on (generator/clock.py).
+os.environ.setdefault("GONGKAI_TODAY", "2026-12-02")
 
 REPO = Path(__file__).resolve().parent.parent
 CONTENT = REPO / "content"

@@ -43,3 +43,29 @@ def test_a_good_build_replaces_the_site_and_removes_the_old_one(tmp_path: Path) 
     while len(list(site.parent.iterdir())) > 1 and time.monotonic() < deadline:
         time.sleep(0.1)  # the old site is removed by a detached process
     assert [p.name for p in site.parent.iterdir()] == ["site"]
+
+
+def test_the_site_is_built_as_of_a_fixed_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+
+    from generator import clock
+
+    monkeypatch.setenv(clock.ENV_TODAY, "2025-02-03")
+    assert clock.today() == dt.date(2025, 2, 3)
+    assert clock.now().isoformat() == "2025-02-03T00:00:00+08:00"
+    monkeypatch.setenv(clock.ENV_TODAY, "2025-02-30")
+    with pytest.raises(GongkaiError, match="GONGKAI_TODAY"):
+        clock.today()
+    monkeypatch.delenv(clock.ENV_TODAY)
+    assert clock.today() == dt.datetime.now(clock.BEIJING).date()
+
+
+def test_build_refuses_a_today_that_is_not_a_date() -> None:
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    result = CliRunner().invoke(main, ["build", "--today", "2026-13-01"])
+    assert result.exit_code == 2
+    assert "--today" in result.output
+    assert "expected YYYY-MM-DD" in result.output

@@ -17,6 +17,7 @@ from typing import Any
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files, InclusionLevel
 
+from generator import clock
 from generator.content import load_content
 from generator.errors import InputError, Problem
 from generator.site import lookup, opendata, pages, search, stats
@@ -41,15 +42,13 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     from generator.validate import validate
 
     content_dir, config_dir = _content_dirs(config)
-    import datetime as dt
-
     from generator.verify import verify_content
 
     content = load_content(content_dir, config_dir)
     report = validate(content)
     if report.errors:
         raise InputError(report.errors)
-    verified = verify_content(content, dt.date.today().isoformat())
+    verified = verify_content(content, clock.today().isoformat())
     if not verified.ok:
         raise InputError(
             Problem(c.subject, 0, 0, "", f"signature check failed: {c.reason}")

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import clock
 from ..content import Loaded
 from ..envelope import dsse_envelope
 from ..models import (
@@ -553,11 +554,10 @@ def _list_page(path: str, title: str, links: list[tuple[str, str]]) -> Page:
 
 def render_pages(data: SiteData) -> Iterator[Page]:
     """Every generated page of the site."""
-    import datetime as dt
 
     from . import pages
 
-    yield pages.home_page(data, dt.date.today())
+    yield pages.home_page(data, clock.today())
     yield _checklist_index(data)
     for item_id in sorted(data.items):
         yield _item_page(data, item_id)
@@ -576,7 +576,7 @@ def render_pages(data: SiteData) -> Iterator[Page]:
         plan = r.record
         assert isinstance(plan, Plan)
         for task in plan.tasks:
-            yield pages.task_page(data, r, plan, task, dt.datetime.now(pages.BEIJING))
+            yield pages.task_page(data, r, plan, task, clock.now())
     yield _list_page("plans/index.md", LABELS["plans"], plan_links)
     from .draws import draw_pages
 
