@@ -220,10 +220,11 @@ def build(
 
 
 def _today() -> str:
-    """Today in China (+08:00), the time zone of the log's times."""
-    from .logfiles import now_in_china
+    """Today in China (+08:00), the time zone of the log's times (or GONGKAI_TODAY:
+    generator/clock.py)."""
+    from .clock import today
 
-    return now_in_china()[:10]
+    return today().isoformat()
 
 
 @main.command()

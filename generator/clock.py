@@ -1,9 +1,11 @@
-"""The site's "today": China's date, or the date in ``GONGKAI_TODAY``.
+""""Today": China's date, or the date in ``GONGKAI_TODAY``.
 
 What the site shows depends on the day it is built: the home page's overdue items,
 the countdowns to announced draws, the root's expiry. ``gongkai build --today DATE``
 (or ``GONGKAI_TODAY=YYYY-MM-DD``) builds the site as of another day, for a reproducible
 build or a test; otherwise it is today in China (+08:00), whatever the machine's zone.
+The same day is the default of ``gongkai verify --at``, ``gongkai check --today`` and
+``gongkai deadlines --today``.
 """
 
 from __future__ import annotations

@@ -16,7 +16,9 @@ from .deadlines import RULES, Finding
 
 def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date:
     if value is None:
-        return dt.date.today()
+        from .clock import today
+
+        return today()
     try:
         if len(value) != 10:
             raise ValueError(value)
