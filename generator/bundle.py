@@ -173,7 +173,7 @@ def _envelope(loaded: Loaded) -> dict[str, Any]:
 
 def build_bundle(content: Content, loaded: Loaded) -> dict[str, Any]:
     """The bundle of one published draw, re-run from the records (raises DrawError)."""
-    from .drawing import beacon_input, compute, task_items
+    from .drawing import beacon_input, compute, of_kind, task_items
 
     rec = loaded.record
     assert isinstance(rec, Draw)
@@ -186,9 +186,7 @@ def build_bundle(content: Content, loaded: Loaded) -> dict[str, Any]:
         plan_ref=rec.plan,
     )
     registry = next(
-        r
-        for r in content.records
-        if issubclass(r.model, InspectorRegistry) and r.record.ref == rec.inspector_registry
+        r for r in of_kind(content, InspectorRegistry) if r.record.ref == rec.inspector_registry
     )
     assert isinstance(registry.record, InspectorRegistry)
     units = {task.lead, *task.participants}
@@ -217,14 +215,13 @@ def build_bundle(content: Content, loaded: Loaded) -> dict[str, Any]:
                 else max((s.ticket for s in drawn.selected if s.ticket), default=None),
             }
         )
-    voids = [v for _, v in content.each(Void) if v.draw == rec.ref]
-    roots = sorted(
-        (r for r in content.records if issubclass(r.model, Root)), key=lambda r: r.record.version
-    )
-    keys = sorted(
-        (r for r in content.records if issubclass(r.model, KeyRegistry)),
-        key=lambda r: r.record.version,
-    )
+    voids = [
+        v
+        for v in (r.record for r in of_kind(content, Void))
+        if isinstance(v, Void) and v.draw == rec.ref
+    ]
+    roots = sorted(of_kind(content, Root), key=lambda r: r.record.version)
+    keys = sorted(of_kind(content, KeyRegistry), key=lambda r: r.record.version)
     signed = loaded.signed
     return {
         "format": BUNDLE_FORMAT,

@@ -51,11 +51,27 @@ BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 
 def _index(content: Content, cls: type[Any]) -> dict[str, dict[int, Loaded]]:
-    out: dict[str, dict[int, Loaded]] = defaultdict(dict)
-    for r in content.records:
-        if issubclass(r.model, cls):
-            out[r.record.id][r.record.version] = r
+    """The content's records of ``cls`` by id and version, made once per loaded
+    content and kind (a province re-runs ten thousand draws from one content)."""
+    held: tuple[int, dict[type[Any], dict[str, dict[int, Loaded]]]] | None = getattr(
+        content, "_by_kind", None
+    )
+    if held is None or held[0] != len(content.records):
+        held = (len(content.records), {})
+        content._by_kind = held  # type: ignore[attr-defined]
+    out = held[1].get(cls)
+    if out is None:
+        out = defaultdict(dict)
+        for r in content.records:
+            if issubclass(r.model, cls):
+                out[r.record.id][r.record.version] = r
+        held[1][cls] = out
     return out
+
+
+def of_kind(content: Content, cls: type[Any]) -> list[Loaded]:
+    """The content's records of ``cls``, by id and version (from :func:`_index`)."""
+    return [r for versions in _index(content, cls).values() for _, r in sorted(versions.items())]
 
 
 def _get(index: Mapping[str, Mapping[int, Loaded]], ref: str) -> Loaded:
