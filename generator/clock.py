@@ -1,4 +1,4 @@
-"""Today ("today"): China's date, or the date in ``GONGKAI_TODAY``.
+"""The day gongkai works as of: China's date, or the date in ``GONGKAI_TODAY``.
 
 What the site shows depends on the day it is built: the home page's overdue items,
 the countdowns to announced draws, the root's expiry. ``gongkai build --today DATE``
