@@ -118,7 +118,7 @@ def _registries(
             "supersedes": None, "name": f"示例省第{c + 1:03d}县执法检查人员名录库",
             "department": "scjgj", "as_of": "2023-01-03", "inspectors": _inspectors(c),
         }  # fmt: skip
-        yield_record(content / "registries" / "inspectors" / ins["id"] / "v1.yaml", ins)
+        yield_record(content / "registries" / "inspectors" / str(ins["id"]) / "v1.yaml", ins)
     return all_rows, shas, names
 
 

@@ -138,8 +138,11 @@ class _Builder:
         return text
 
 
+_CParser: Any
 try:  # libyaml through ruamel.yaml.clib: the same events, twenty times faster
-    from _ruamel_yaml import CParser as _CParser  # type: ignore[import-not-found]
+    import _ruamel_yaml  # type: ignore[import-not-found]
+
+    _CParser = _ruamel_yaml.CParser
 except ImportError:  # pragma: no cover - the pure parser gives the same events
     _CParser = None
 

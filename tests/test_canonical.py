@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json as _json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import rfc8785
@@ -64,7 +65,7 @@ _json_like = st.recursive(
 )
 
 
-def _reference(value: object) -> bytes | str:
+def _reference(value: Any) -> bytes | str:
     try:
         return bytes(rfc8785.dumps(value))
     except Exception as exc:
