@@ -40,7 +40,7 @@ from ..models import (
     Void,
 )
 from ..publish import public_rows
-from .render import Page, SiteData, _csv_cell, _dl, _link, _table, bundle_path, esc
+from .render import Page, SiteData, _csv_cell, _dl, _link, _table, bundle_path, esc, memo
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 QUICKNET_GENESIS = 1692803367
@@ -245,11 +245,24 @@ def _people(data: SiteData, rec: Draw, bundle: Mapping[str, Any]) -> _People:
 
 
 def _plan_and_task(data: SiteData, rec: Draw) -> tuple[Loaded | None, Task | None]:
+    plans = memo(data, "plans by ref", lambda: _plans_by_ref(data))
+    found = plans.get(rec.plan)
+    if found is None:
+        return None, None
+    return found[0], found[1].get(rec.task)
+
+
+def _plans_by_ref(data: SiteData) -> dict[str, tuple[Loaded, dict[str, Task]]]:
+    """The first plan of each ref, with its tasks by id (the first of each id)."""
+    out: dict[str, tuple[Loaded, dict[str, Task]]] = {}
     for r in data.plans:
         plan = r.record
-        if isinstance(plan, Plan) and plan.ref == rec.plan:
-            return r, next((t for t in plan.tasks if t.id == rec.task), None)
-    return None, None
+        if isinstance(plan, Plan) and plan.ref not in out:
+            tasks: dict[str, Task] = {}
+            for t in plan.tasks:
+                tasks.setdefault(t.id, t)
+            out[plan.ref] = (r, tasks)
+    return out
 
 
 def _column_labels(data: SiteData, rec: Draw) -> dict[str, str]:
@@ -662,7 +675,13 @@ def task_draw_links(data: SiteData, task_id: str, root: str) -> str:
     """Links to a task's draw pages (for the plan page), or '' when it has none."""
     links = [
         _link(root + e.url, e.draw.id + ("（已作废）" if e.voided_by else ""))
-        for e in draw_entries(data)
-        if e.draw.task == task_id
+        for e in memo(data, "draws by task", lambda: _by_task(draw_entries(data))).get(task_id, [])
     ]
     return "<br>".join(links)
+
+
+def _by_task(entries: list[DrawEntry]) -> dict[str, list[DrawEntry]]:
+    out: dict[str, list[DrawEntry]] = {}
+    for e in entries:
+        out.setdefault(e.draw.task, []).append(e)
+    return out

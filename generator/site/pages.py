@@ -41,7 +41,7 @@ from .draws import (
     draw_entries,
     task_draw_links,
 )
-from .render import LABELS, Page, SiteData, _dl, _link, _signature_section, _table, esc
+from .render import LABELS, Page, SiteData, _dl, _link, _signature_section, _table, esc, memo
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 LISTING_LIMIT = 200
@@ -84,7 +84,14 @@ def tasks_of(data: SiteData) -> Iterator[tuple[Loaded, Plan, Task]]:
 
 
 def _task_of(data: SiteData, task_id: str) -> tuple[Loaded, Plan, Task] | None:
-    return next((t for t in tasks_of(data) if t[2].id == task_id), None)
+    return memo(data, "tasks by id", lambda: _tasks_by_id(data)).get(task_id)
+
+
+def _tasks_by_id(data: SiteData) -> dict[str, tuple[Loaded, Plan, Task]]:
+    out: dict[str, tuple[Loaded, Plan, Task]] = {}
+    for t in tasks_of(data):
+        out.setdefault(t[2].id, t)
+    return out
 
 
 def randomness_at(task: Task) -> dt.datetime | None:
@@ -262,8 +269,15 @@ def plan_page(data: SiteData, r: Loaded) -> Page:
 
 
 def _results_of(data: SiteData, task_id: str) -> list[Result]:
-    out = [r.record for r in data.results if isinstance(r.record, Result)]
-    return sorted((x for x in out if x.task == task_id), key=lambda x: x.id)
+    return memo(data, "results by task", lambda: _results_by_task(data)).get(task_id, [])
+
+
+def _results_by_task(data: SiteData) -> dict[str, list[Result]]:
+    out: dict[str, list[Result]] = {}
+    for r in data.results:
+        if isinstance(r.record, Result):
+            out.setdefault(r.record.task, []).append(r.record)
+    return {task: sorted(results, key=lambda x: x.id) for task, results in out.items()}
 
 
 def _redaction(reason: str, ground: str) -> str:

@@ -14,9 +14,10 @@ from __future__ import annotations
 import html
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 from .. import clock
 from ..content import Loaded
@@ -306,6 +307,18 @@ class SiteData:
             return code
         node = self.codes.flat().get(code)
         return f"{code} {node[0].label}" if node else code
+
+
+T = TypeVar("T")
+
+
+def memo(data: SiteData, name: str, make: Callable[[], T]) -> T:
+    """``make()``, once per build (kept on ``data``): the indexes pages look things up
+    in, so that a province's 10,000 task pages do not each read every draw."""
+    cache: dict[str, Any] = data.__dict__.setdefault("_memo", {})
+    if name not in cache:
+        cache[name] = make()
+    return cast(T, cache[name])
 
 
 def _latest(versions: dict[int, Loaded]) -> Loaded:
