@@ -46,9 +46,15 @@ def test_unchanged_record_pages_come_from_the_previous_build(tmp_path: Path) -> 
     _mark(site, record)
     _mark(site, "index.html")
 
+    entry = site / "pagefind" / "pagefind-entry.json"
+    assert (site / "pagefind" / ".gongkai-key").is_file()
+    entry.write_bytes(entry.read_bytes() + b" ")  # marks the previous build's search index
+
     build_site(project / "mkdocs.yml", site)
     assert (site / record).read_text(encoding="utf-8").endswith(MARK)  # reused
     assert not (site / "index.html").read_text(encoding="utf-8").endswith(MARK)  # rendered
+    assert entry.read_bytes().endswith(b" ")  # the same pages indexed: the index is reused
+    entry.write_bytes(entry.read_bytes().removesuffix(b" "))
 
     fresh = tmp_path / "fresh"
     build_site(project / "mkdocs.yml", fresh)

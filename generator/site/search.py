@@ -29,8 +29,10 @@ through :func:`~generator.site.render.esc`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -39,11 +41,13 @@ from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 from ..errors import GongkaiError
 from .lookup import EntityIndex, entity_index
 from .render import Page, SiteData, esc
+from .reuse import ENV_PREVIOUS
 
 log = logging.getLogger("mkdocs.plugins.gongkai")
 
@@ -213,17 +217,25 @@ def write_search_index(data: SiteData, site_dir: Path) -> bool:
         )
         return False
     bundles = summary_bundles(data)
+    keys = [_bundle_key(b) for b in bundles]
+    nested = {b.output for b in bundles}
+    where = os.environ.get(ENV_PREVIOUS)
+    previous = Path(where) if where else None
+    reused = [i for i, b in enumerate(bundles) if _reusable(previous, b.output, keys[i])]
+    todo = [i for i in range(len(bundles)) if i not in reused]
     with tempfile.TemporaryDirectory(prefix="gongkai-search-") as tmp:
         work = Path(tmp)
-        with ThreadPoolExecutor(max_workers=min(PAGEFIND_RUNS, len(bundles))) as pool:
-            done = list(
-                pool.map(lambda i: _index(cmd, bundles[i], work / str(i)), range(len(bundles)))
-            )
-        for bundle, output in zip(bundles, done, strict=True):
-            target = site_dir / bundle.output
+        with ThreadPoolExecutor(max_workers=max(1, min(PAGEFIND_RUNS, len(todo)))) as pool:
+            done = list(pool.map(lambda i: _index(cmd, bundles[i], work / str(i)), todo))
+        for i, output in zip(todo, done, strict=True):
+            target = site_dir / bundles[i].output
             if target.exists():  # a previous build's, left by a dirty rebuild
                 shutil.rmtree(target)
             shutil.move(output, target)
+            (target / KEY_FILE).write_text(keys[i], encoding="utf-8")
+    for i in reused:
+        assert previous is not None
+        _link_index(previous, site_dir, bundles[i].output, nested)
     manifest = {
         "format": MANIFEST_FORMAT,
         "bundles": [b.output.removeprefix("pagefind/") + "/" for b in bundles[1:]],
@@ -231,6 +243,52 @@ def write_search_index(data: SiteData, site_dir: Path) -> bool:
     }
     (site_dir / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
     return True
+
+
+KEY_FILE = ".gongkai-key"
+"""In each index folder: the SHA-256 of Pagefind's version and the pages it indexed."""
+
+
+def _bundle_key(bundle: Bundle) -> str:
+    h = hashlib.sha256(b"gongkai pagefind bundle 1\0")
+    try:
+        h.update(metadata.version("pagefind").encode() + b"\0")
+    except metadata.PackageNotFoundError:  # pragma: no cover - checked by pagefind_command
+        h.update(b"-\0")
+    h.update(bundle.output.encode() + b"\0")
+    for path, html in bundle.pages:
+        h.update(path.encode() + b"\0" + html.encode() + b"\0")
+    return h.hexdigest()
+
+
+def _reusable(previous: Path | None, output: str, key: str) -> bool:
+    """Whether the previous build indexed the same pages (Pagefind makes the same index
+    of the same pages, so it can be taken as it is)."""
+    if previous is None:
+        return False
+    try:
+        return (previous / output / KEY_FILE).read_text(encoding="utf-8") == key
+    except OSError:
+        return False
+
+
+def _link_index(previous: Path, site_dir: Path, output: str, outputs: set[str]) -> None:
+    """Hard-link (or copy) the previous build's index ``output`` into the site, without
+    the other indexes nested in its folder and the search manifest."""
+    others = {o for o in outputs if o != output}
+    for path in sorted((previous / output).rglob("*")):
+        rel = path.relative_to(previous).as_posix()
+        if rel == MANIFEST or any(rel == o or rel.startswith(o + "/") for o in others):
+            continue
+        out = site_dir / rel
+        if path.is_dir():
+            out.mkdir(parents=True, exist_ok=True)
+            continue
+        out.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(path, out)
+        except OSError:
+            shutil.copy2(path, out)
 
 
 def _index(cmd: list[str], bundle: Bundle, work: Path) -> Path:
