@@ -9,7 +9,9 @@ Python's start-up and every import. The runs, in order:
 * ``cold``: an empty record cache (a private $GONGKAI_CACHE_DIR) and no previous site;
 * ``warm``: the record cache filled by the cold run, no previous site (a full build);
 * ``again``: nothing changed since the warm run (the rebuild the issue asks to be
-  at most 25 % of a full build).
+  at most 25 % of a full build): gongkai sees that nothing it reads changed;
+* ``force``: the same with ``--force``: everything is built again, but unchanged record
+  pages, draw bundles and search indexes come from the previous build and the cache.
 
 For each: wall time, CPU time (user + system, with workers), the load average when it
 started (the machine may be shared), peak resident memory (of the largest process), and the built site's size (apparent bytes,
@@ -40,7 +42,7 @@ def _tree_size(path: Path) -> tuple[int, int]:
     return total, files
 
 
-def _run(project: Path, env: dict[str, str]) -> tuple[float, int, float]:
+def _run(project: Path, env: dict[str, str], *extra: str) -> tuple[float, int, float]:
     """(wall seconds, peak RSS in KiB, CPU seconds: user + system) of one `gongkai build`."""
     gongkai = shutil.which("gongkai")
     if gongkai is None:
@@ -48,7 +50,7 @@ def _run(project: Path, env: dict[str, str]) -> tuple[float, int, float]:
     time_bin = "/usr/bin/time"
     start = time.perf_counter()
     done = subprocess.run(
-        [time_bin, "-v", gongkai, "build"],
+        [time_bin, "-v", gongkai, "build", *extra],
         cwd=project,
         env=env,
         capture_output=True,
@@ -76,7 +78,7 @@ def _wait_for_quiet(max_load: float) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("project", type=Path, help="a directory made by bench/province.py")
-    parser.add_argument("--runs", default="cold,warm,again")
+    parser.add_argument("--runs", default="cold,warm,again,force")
     parser.add_argument("--max-load", type=float, default=None)
     args = parser.parse_args(argv)
     project: Path = args.project.resolve()
@@ -99,11 +101,15 @@ def main(argv: list[str] | None = None) -> int:
             if args.max_load is not None:
                 _wait_for_quiet(args.max_load)
             load = os.getloadavg()[0]
-            wall, rss, cpu = _run(project, env)
+            wall, rss, cpu = _run(project, env, *(["--force"] if run == "force" else []))
             size, files = _tree_size(site)
             if run in ("cold", "warm"):
                 full = wall
-            ratio = f"  ({wall / full:.0%} of the full build)" if run == "again" and full else ""
+            ratio = (
+                f"  ({wall / full:.0%} of the full build)"
+                if run in ("again", "force") and full
+                else ""
+            )
             print(
                 f"{run:>5}: {wall:7.1f} s ({cpu:.0f} CPU s, load {load:.1f} at start), "
                 f"peak RSS {rss / 1024 / 1024:.2f} GiB, "

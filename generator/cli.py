@@ -187,9 +187,18 @@ def schemas(directory: Path, check: bool) -> None:
     help="按此日期生成（逾期、倒计时等），默认今天（北京时间）。 / Build as of this day (overdue "
     "items, countdowns; default: today in China).",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="即使自上次生成以来没有变化也重新生成。 / Build even when nothing changed since the last build.",
+)
 @handle_errors
 def build(
-    config_file: Path, site_dir: Path | None, content_dir: Path | None, today: str | None
+    config_file: Path,
+    site_dir: Path | None,
+    content_dir: Path | None,
+    today: str | None,
+    force: bool,
 ) -> None:
     """验证全部记录并生成公开网站。
 
@@ -203,7 +212,7 @@ def build(
     import os
 
     from .clock import ENV_TODAY
-    from .site.build import build_site
+    from .site.build import build_site, site_is_current
 
     if today is not None:
         try:
@@ -213,8 +222,16 @@ def build(
                 f"not a date (got {today!r}, expected YYYY-MM-DD)", param_hint="--today"
             ) from None
         os.environ[ENV_TODAY] = today
+    if not force and site_is_current(config_file, site_dir, content_dir):
+        where = (site_dir or config_file.parent / "site").resolve()
+        click.echo(
+            f"网站已是最新：自上次生成以来，生成所读的文件、代码和日期都没有变化：{where}/ / the site "
+            "is up to date: nothing it is built from changed since the last build (--force builds "
+            "it again)"
+        )
+        return
     click.echo("正在生成网站…… / building the site...", err=True)
-    target = build_site(config_file, site_dir, content_dir)
+    target = build_site(config_file, site_dir, content_dir, force=True)
     click.echo(f"网站已生成：{target}/index.html / site built in {target}/")
     click.echo(f"本地预览：python -m http.server -d {target} 8000，然后打开 http://127.0.0.1:8000/")
 

@@ -69,3 +69,34 @@ def test_build_refuses_a_today_that_is_not_a_date() -> None:
     assert result.exit_code == 2
     assert "--today" in result.output
     assert "expected YYYY-MM-DD" in result.output
+
+
+def test_nothing_changed_leaves_the_site_as_it_is(tmp_path: Path) -> None:
+    import os
+
+    from generator.site.build import STAMP, site_is_current
+
+    project = tmp_path / "p"
+    for name in ("content", "site_config", "schemas"):
+        shutil.copytree(REPO / name, project / name)
+    shutil.copy2(REPO / "mkdocs.yml", project / "mkdocs.yml")
+    (project / "generator").symlink_to(REPO / "generator")
+    config = project / "mkdocs.yml"
+    site = build_site(config)
+    stamp = (site / STAMP).read_bytes()
+    assert site_is_current(config, None, None)
+    build_site(config)  # nothing changed: nothing done
+    assert (site / STAMP).read_bytes() == stamp
+    assert [p.name for p in project.iterdir() if p.name.startswith(".site")] == []
+
+    record = next((project / "content" / "plans").rglob("v1.yaml"))
+    os.utime(record, ns=(1, 1))  # a content file touched: built again
+    assert not site_is_current(config, None, None)
+    build_site(config)
+    assert site_is_current(config, None, None)
+
+    page = site / "index.html"
+    page.write_text(page.read_text(encoding="utf-8") + " ", encoding="utf-8")
+    assert not site_is_current(config, None, None)  # the site was changed: built again
+    build_site(config)
+    assert not page.read_text(encoding="utf-8").endswith(" ")

@@ -39,7 +39,7 @@ def _html(site: Path) -> dict[str, bytes]:
 def test_unchanged_record_pages_come_from_the_previous_build(tmp_path: Path) -> None:
     project = _project(tmp_path / "p")
     site = project / "site"
-    build_site(project / "mkdocs.yml", site)
+    build_site(project / "mkdocs.yml", site, force=True)
     keys = json.loads((site / MANIFEST).read_text(encoding="utf-8"))["pages"]
     record = next(k for k in keys if k.startswith("draws/"))
     assert "index.html" not in keys  # the home page is in the navigation: not in the manifest
@@ -50,7 +50,7 @@ def test_unchanged_record_pages_come_from_the_previous_build(tmp_path: Path) -> 
     assert (site / "pagefind" / ".gongkai-key").is_file()
     entry.write_bytes(entry.read_bytes() + b" ")  # marks the previous build's search index
 
-    build_site(project / "mkdocs.yml", site)
+    build_site(project / "mkdocs.yml", site, force=True)
     assert (site / record).read_text(encoding="utf-8").endswith(MARK)  # reused
     assert not (site / "index.html").read_text(encoding="utf-8").endswith(MARK)  # rendered
     assert entry.read_bytes().endswith(b" ")  # the same pages indexed: the index is reused
@@ -68,5 +68,5 @@ def test_unchanged_record_pages_come_from_the_previous_build(tmp_path: Path) -> 
         overrides.read_text(encoding="utf-8") + "\n{# changed #}\n", encoding="utf-8"
     )
     _mark(site, record)
-    build_site(project / "mkdocs.yml", site)
+    build_site(project / "mkdocs.yml", site, force=True)
     assert not (site / record).read_text(encoding="utf-8").endswith(MARK)  # rendered again

@@ -7,6 +7,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from generator.errors import GongkaiError
 from generator.site.reuse import ENV_PREVIOUS
@@ -16,22 +17,137 @@ class BuildError(GongkaiError):
     """MkDocs could not build the site."""
 
 
+STAMP = ".gongkai-build.json"
+"""In the built site: what it was built from (:func:`input_stamp`) and what it holds
+(:func:`output_stamp`), for telling that nothing changed since."""
+
+
 def build_site(
-    config_file: Path, site_dir: Path | None = None, content_dir: Path | None = None
+    config_file: Path,
+    site_dir: Path | None = None,
+    content_dir: Path | None = None,
+    force: bool = False,
 ) -> Path:
     """Build the site described by ``config_file`` into ``site_dir``.
 
     The build goes to a fresh directory next to ``site_dir``; only when it
     succeeds is the old site replaced, so a failed build leaves it untouched.
     The old site is moved aside and removed in the background.
+
+    When nothing the build reads has changed since the site was built (the files of
+    the project, the content and the configuration, gongkai's code and its libraries'
+    versions, the day it is built as of), and nothing in the site was changed either,
+    the site is left as it is (unless ``force``); :func:`up_to_date` says so.
     Returns the site directory.
     """
+    config_file = config_file.resolve()
+    target = (site_dir or config_file.parent / "site").resolve()
+    stamp = input_stamp(config_file, target, content_dir)
+    if not force and up_to_date(target, stamp):
+        return target
+    return _build(config_file, target, content_dir, stamp)
+
+
+def site_is_current(config_file: Path, site_dir: Path | None, content_dir: Path | None) -> bool:
+    """Whether :func:`build_site` would leave the site as it is (nothing changed)."""
+    config_file = config_file.resolve()
+    target = (site_dir or config_file.parent / "site").resolve()
+    return up_to_date(target, input_stamp(config_file, target, content_dir))
+
+
+def up_to_date(target: Path, stamp: str) -> bool:
+    """Whether the site at ``target`` was built from inputs with this stamp and is
+    as that build left it."""
+    import json
+
+    try:
+        held = json.loads((target / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (
+        isinstance(held, dict)
+        and held.get("inputs") == stamp
+        and held.get("outputs") == output_stamp(target)
+    )
+
+
+def input_stamp(config_file: Path, target: Path, content_dir: Path | None) -> str:
+    """SHA-256 of everything a build reads: the path, size and modification time of
+    every file of the project (the folder of ``config_file``, without the site, git's
+    folder and caches), of the content and configuration folders wherever they are, the
+    code's fingerprint (generator/cache.py), the versions of MkDocs, Material and
+    Pagefind, the environment variables the build reads and the day (generator/clock.py)."""
+    import hashlib
+    from importlib import metadata
+
+    from generator import clock
+    from generator.cache import fingerprint
+
+    h = hashlib.sha256(b"gongkai build stamp 1\0")
+    h.update(fingerprint())
+    for dist in ("mkdocs", "mkdocs-material", "pagefind", "markdown", "pymdown-extensions"):
+        try:
+            h.update(f"{dist} {metadata.version(dist)}\0".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{dist} -\0".encode())
+    h.update(f"today {clock.today().isoformat()}\0target {target}\0".encode())
+    roots = [config_file.parent]
+    for name in ("GONGKAI_CONTENT", "GONGKAI_SITE_CONFIG"):
+        value = os.environ.get(name)
+        h.update(f"{name}={value}\0".encode())
+        if value:
+            roots.append(Path(value))
+    if content_dir is not None:
+        h.update(f"content {content_dir.resolve()}\0".encode())
+        roots.append(content_dir)
+    skip = {target, target.parent / (target.name + ".previous")}
+    for root in roots:
+        _stat_tree(h, root.resolve(), skip)
+    return h.hexdigest()
+
+
+def output_stamp(site: Path) -> str:
+    """SHA-256 of the path, size and modification time of every file of the site
+    (without the stamp itself)."""
+    import hashlib
+
+    h = hashlib.sha256(b"gongkai site files 1\0")
+    _stat_tree(h, site, set(), leave=STAMP)
+    return h.hexdigest()
+
+
+_SKIPPED = (".git", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis")
+
+
+def _stat_tree(h: Any, root: Path, skip: set[Path], leave: str | None = None) -> None:
+    if not root.exists():
+        h.update(f"missing {root}\0".encode())
+        return
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if d not in _SKIPPED
+            and not d.startswith((".site-build-", ".site-old-"))
+            and not d.startswith(f".{root.name}-old-")
+            and here / d not in skip
+        )
+        for name in sorted(files):
+            if name == leave and here == root:
+                continue
+            st = os.lstat(here / name)
+            rel = (here / name).relative_to(root).as_posix()
+            h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+
+
+def _build(config_file: Path, target: Path, content_dir: Path | None, stamp: str) -> Path:
+    import json
+
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
-    config_file = config_file.resolve()
-    target = (site_dir or config_file.parent / "site").resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".site-build-", dir=target.parent))
     old_env = os.environ.get("GONGKAI_CONTENT")
@@ -60,6 +176,9 @@ def build_site(
                 os.environ.pop("GONGKAI_CONTENT", None)
             else:
                 os.environ["GONGKAI_CONTENT"] = old_env
+    (staging / STAMP).write_text(
+        json.dumps({"inputs": stamp, "outputs": output_stamp(staging)}), encoding="utf-8"
+    )
     old = None
     if target.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent))
