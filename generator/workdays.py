@@ -73,8 +73,12 @@ class Calendar:
     directory: str = "site_config/calendar"
     _weekday_holidays: tuple[dt.date, ...] = field(init=False, repr=False, compare=False)
     _sorted_workdays: tuple[dt.date, ...] = field(init=False, repr=False, compare=False)
+    _added: dict[tuple[dt.date, int], dt.date] = field(
+        init=False, repr=False, compare=False, hash=False
+    )
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_added", {})
         # Sorted once, so that a span is counted with two bisections per list.
         weekday = tuple(sorted(d for d in self.holidays if d.weekday() < 5))
         object.__setattr__(self, "_weekday_holidays", weekday)
@@ -119,14 +123,19 @@ class Calendar:
         return _weekdays_after(start, end) - off + extra
 
     def add_working_days(self, start: dt.date, n: int) -> dt.date:
-        """The n-th working day after ``start`` (``start`` itself for n = 0)."""
+        """The n-th working day after ``start`` (``start`` itself for n = 0). Remembered:
+        a province's 500,000 results share a few hundred completion days."""
         if n < 0:
             raise ValueError(f"n must be 0 or more (got {n})")
-        day = start
-        while n:
+        found = self._added.get((start, n))
+        if found is not None:
+            return found
+        day, left = start, n
+        while left:
             day += _DAY
             if self.is_working_day(day):
-                n -= 1
+                left -= 1
+        self._added[(start, n)] = day
         return day
 
     def days_late(self, deadline: dt.date, day: dt.date) -> int:
