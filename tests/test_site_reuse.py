@@ -70,3 +70,27 @@ def test_unchanged_record_pages_come_from_the_previous_build(tmp_path: Path) -> 
     _mark(site, record)
     build_site(project / "mkdocs.yml", site, force=True)
     assert not (site / record).read_text(encoding="utf-8").endswith(MARK)  # rendered again
+
+
+def test_the_sitemap_lists_every_page_when_the_site_has_a_url(tmp_path: Path) -> None:
+    project = _project(tmp_path / "p")
+    config = project / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + "\nsite_url: https://example.org/sjx/\n",
+        encoding="utf-8",
+    )
+    site = build_site(config)
+    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
+    pages = {
+        p.parent.relative_to(site).as_posix() + "/"
+        for p in site.rglob("index.html")
+        if not p.parts[len(site.parts)].startswith(("pagefind", "assets"))
+    }
+    pages = {"" if p == "./" else p for p in pages}
+    listed = {
+        line.strip().removeprefix("<loc>https://example.org/sjx/").removesuffix("</loc>")
+        for line in sitemap.splitlines()
+        if "<loc>" in line
+    }
+    assert pages <= listed  # every page, those MkDocs did not render included
+    assert any(p.startswith("inspectors/INS-") for p in listed)

@@ -184,10 +184,6 @@ def on_post_build(config: MkDocsConfig) -> None:
     site_dir = Path(config.site_dir)
     reuse: Reuse = _STATE["reuse"]
     reuse.link(site_dir)
-    if reuse.reused:
-        from mkdocs.utils import get_build_date
-
-        rewrite_sitemap(site_dir, config.site_url, _STATE["urls"], get_build_date())
     base_url = (data.site.base_url if data.site else None) or config.site_url or None
     if base_url and not base_url.endswith("/"):
         base_url += "/"
@@ -198,6 +194,16 @@ def on_post_build(config: MkDocsConfig) -> None:
         out.write_bytes(blob)
     search.write_search_index(data, site_dir)
     pages.write_inspector_pages(data, site_dir)
+    if config.site_url:
+        # MkDocs lists only the pages it rendered: not the reused ones, nor the inspector
+        # pages written above.
+        from mkdocs.utils import get_build_date
+
+        inspectors = [
+            p.parent.relative_to(site_dir).as_posix() + "/"
+            for p in (site_dir / "inspectors").rglob("index.html")
+        ]
+        rewrite_sitemap(site_dir, config.site_url, [*_STATE["urls"], *inspectors], get_build_date())
     # The transparency log, byte for byte at a stable URL (log/checkpoint, log/tile/…).
     log_dir = data.report.content.root / "log"
     if log_dir.is_dir():

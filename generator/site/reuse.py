@@ -123,9 +123,9 @@ class Reuse:
 
 
 def rewrite_sitemap(site_dir: Path, site_url: str | None, urls: Iterable[str], date: str) -> None:
-    """MkDocs lists only the pages it rendered in sitemap.xml; with reused pages the
-    sitemap is written again with every page (only when the site has a URL: without
-    one MkDocs' sitemap is empty)."""
+    """MkDocs lists only the pages it rendered in sitemap.xml; the sitemap is written
+    again with every page (only when the site has a URL: without one MkDocs' sitemap is
+    empty)."""
     if not site_url:
         return
     import gzip
@@ -134,7 +134,7 @@ def rewrite_sitemap(site_dir: Path, site_url: str | None, urls: Iterable[str], d
     base = site_url if site_url.endswith("/") else site_url + "/"
     body = "".join(
         f"    <url>\n         <loc>{escape(base + u)}</loc>\n         <lastmod>{date}</lastmod>\n    </url>\n"
-        for u in sorted(set(urls))
+        for u in sorted({"" if u == "./" else u for u in urls})
     )
     text = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
