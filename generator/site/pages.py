@@ -734,7 +734,8 @@ def _slug(title: str) -> str:
 def write_inspector_pages(data: SiteData, site_dir: Path) -> int:
     """Write the pages of every inspector MkDocs did not render, in the theme of the shell
     inspector's pages (its own page for the others' own pages, its second page for every
-    further page). Returns how many pages were written. They are not in sitemap.xml."""
+    further page). Returns how many pages were written. The build adds them to
+    sitemap.xml (generator/site/hooks.py)."""
     people = _latest_inspectors(data)
     shell_id = _shell_inspector(data, people)
     if shell_id is None:
