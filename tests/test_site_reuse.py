@@ -94,3 +94,30 @@ def test_the_sitemap_lists_every_page_when_the_site_has_a_url(tmp_path: Path) ->
     }
     assert pages <= listed  # every page, those MkDocs did not render included
     assert any(p.startswith("inspectors/INS-") for p in listed)
+
+
+def test_a_reused_search_index_leaves_out_only_the_indexes_nested_in_it(tmp_path: Path) -> None:
+    from generator.site.search import MANIFEST as SEARCH_MANIFEST
+    from generator.site.search import _link_index
+
+    previous, site = tmp_path / "old", tmp_path / "new"
+    for rel in (
+        "pagefind/pagefind-entry.json",
+        "pagefind/fragment/a.pf_fragment",
+        "pagefind/b1/pagefind-entry.json",
+        "pagefind/b1/fragment/b.pf_fragment",
+        "pagefind/b2/pagefind-entry.json",
+        SEARCH_MANIFEST,
+    ):
+        (previous / rel).parent.mkdir(parents=True, exist_ok=True)
+        (previous / rel).write_text(rel, encoding="utf-8")
+    outputs = {"pagefind", "pagefind/b1", "pagefind/b2"}
+    _link_index(previous, site, "pagefind/b1", outputs)
+    _link_index(previous, site, "pagefind", outputs)
+    got = sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file())
+    assert got == [
+        "pagefind/b1/fragment/b.pf_fragment",
+        "pagefind/b1/pagefind-entry.json",
+        "pagefind/fragment/a.pf_fragment",
+        "pagefind/pagefind-entry.json",
+    ]  # b2 is made again elsewhere; the search manifest is written by the build

@@ -275,7 +275,7 @@ def _reusable(previous: Path | None, output: str, key: str) -> bool:
 def _link_index(previous: Path, site_dir: Path, output: str, outputs: set[str]) -> None:
     """Hard-link (or copy) the previous build's index ``output`` into the site, without
     the other indexes nested in its folder and the search manifest."""
-    others = {o for o in outputs if o != output}
+    others = {o for o in outputs if o.startswith(output + "/")}  # indexes nested in this one
     for path in sorted((previous / output).rglob("*")):
         rel = path.relative_to(previous).as_posix()
         if rel == MANIFEST or any(rel == o or rel.startswith(o + "/") for o in others):
