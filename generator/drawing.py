@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from .content import Content, Loaded
 from .draw import (
@@ -53,20 +53,30 @@ BEIJING = dt.timezone(dt.timedelta(hours=8))
 def _index(content: Content, cls: type[Any]) -> dict[str, dict[int, Loaded]]:
     """The content's records of ``cls`` by id and version, made once per loaded
     content and kind (a province re-runs ten thousand draws from one content)."""
-    held: tuple[int, dict[type[Any], dict[str, dict[int, Loaded]]]] | None = getattr(
-        content, "_by_kind", None
-    )
-    if held is None or held[0] != len(content.records):
-        held = (len(content.records), {})
-        content._by_kind = held  # type: ignore[attr-defined]
-    out = held[1].get(cls)
-    if out is None:
-        out = defaultdict(dict)
+
+    def make() -> dict[str, dict[int, Loaded]]:
+        out: dict[str, dict[int, Loaded]] = defaultdict(dict)
         for r in content.records:
             if issubclass(r.model, cls):
                 out[r.record.id][r.record.version] = r
-        held[1][cls] = out
-    return out
+        return out
+
+    return _kept(content, ("by kind", cls), make)
+
+
+T = TypeVar("T")
+
+
+def _kept(content: Content, name: object, make: Callable[[], T]) -> T:
+    """``make()``, kept on the content: its records are not changed after loading (a
+    changed number of records makes everything kept again)."""
+    held: tuple[int, dict[object, Any]] | None = getattr(content, "_kept", None)
+    if held is None or held[0] != len(content.records):
+        held = (len(content.records), {})
+        content._kept = held  # type: ignore[attr-defined]
+    if name not in held[1]:
+        held[1][name] = make()
+    return cast(T, held[1][name])
 
 
 def of_kind(content: Content, cls: type[Any]) -> list[Loaded]:
@@ -281,13 +291,8 @@ class _HistoryIndex:
 
 
 def _history_index(content: Content) -> _HistoryIndex:
-    """The content's history index, made on first use and kept on the content (its
-    records are not changed after loading; a changed number of records makes it again)."""
-    held: tuple[int, _HistoryIndex] | None = getattr(content, "_history_index", None)
-    if held is None or held[0] != len(content.records):
-        held = (len(content.records), _HistoryIndex(content))
-        content._history_index = held  # type: ignore[attr-defined]
-    return held[1]
+    """The content's history index, made on first use and kept on the content."""
+    return _kept(content, "history", lambda: _HistoryIndex(content))
 
 
 def task_items(content: Content, task: Task) -> list[Loaded]:

@@ -78,18 +78,14 @@ def input_stamp(config_file: Path, target: Path, content_dir: Path | None) -> st
     code's fingerprint (generator/cache.py), the versions of MkDocs, Material and
     Pagefind, the environment variables the build reads and the day (generator/clock.py)."""
     import hashlib
-    from importlib import metadata
 
     from generator import clock
     from generator.cache import fingerprint
+    from generator.site.reuse import versions
 
     h = hashlib.sha256(b"gongkai build stamp 1\0")
     h.update(fingerprint())
-    for dist in ("mkdocs", "mkdocs-material", "pagefind", "markdown", "pymdown-extensions"):
-        try:
-            h.update(f"{dist} {metadata.version(dist)}\0".encode())
-        except metadata.PackageNotFoundError:
-            h.update(f"{dist} -\0".encode())
+    h.update(versions("mkdocs", "mkdocs-material", "pagefind", "markdown", "pymdown-extensions"))
     h.update(f"today {clock.today().isoformat()}\0target {target}\0".encode())
     roots = [config_file.parent]
     for name in ("GONGKAI_CONTENT", "GONGKAI_SITE_CONFIG"):

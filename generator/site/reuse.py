@@ -42,11 +42,7 @@ def fingerprint(config: Any, nav: Iterable[tuple[str, str]]) -> bytes:
 
     h = hashlib.sha256(b"gongkai page manifest 1\0")
     h.update(code_fingerprint())
-    for dist in ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2"):
-        try:
-            h.update(f"{dist} {metadata.version(dist)}\0".encode())
-        except metadata.PackageNotFoundError:
-            h.update(f"{dist} -\0".encode())
+    h.update(versions("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2"))
     h.update(Path(config.config_file_path).read_bytes())
     custom_dir = config.theme.custom_dir
     if custom_dir:
@@ -59,6 +55,27 @@ def fingerprint(config: Any, nav: Iterable[tuple[str, str]]) -> bytes:
     for where, title in sorted(nav):
         h.update(f"{where}\0{title}\0".encode())
     return h.digest()
+
+
+def versions(*dists: str) -> bytes:
+    """The installed versions of ``dists`` ("-" for one not installed), for a hash."""
+    out = b""
+    for dist in dists:
+        try:
+            out += f"{dist} {metadata.version(dist)}\0".encode()
+        except metadata.PackageNotFoundError:
+            out += f"{dist} -\0".encode()
+    return out
+
+
+def link_or_copy(src: Path, out: Path) -> None:
+    """Put ``src`` at ``out`` as a hard link (a copy on another file system, or where
+    there are no hard links): how a build takes files from the previous one."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, out)
+    except OSError:
+        shutil.copy2(src, out)
 
 
 def page_key(base: bytes, path: str, markdown: str, chunks: list[str]) -> str:
@@ -110,12 +127,7 @@ class Reuse:
         assert self.previous is not None or not self.reused
         for dest in self.reused:
             assert self.previous is not None
-            src, out = self.previous / dest, site_dir / dest
-            out.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(src, out)
-            except OSError:  # another file system, or no hard links: copy
-                shutil.copy2(src, out)
+            link_or_copy(self.previous / dest, site_dir / dest)
         doc = {"format": 1, "pages": dict(sorted(self.keys.items()))}
         (site_dir / MANIFEST).write_text(
             json.dumps(doc, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"

@@ -41,13 +41,12 @@ from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 from ..errors import GongkaiError
 from .lookup import EntityIndex, entity_index
 from .render import Page, SiteData, esc
-from .reuse import ENV_PREVIOUS
+from .reuse import ENV_PREVIOUS, link_or_copy, versions
 
 log = logging.getLogger("mkdocs.plugins.gongkai")
 
@@ -251,10 +250,7 @@ KEY_FILE = ".gongkai-key"
 
 def _bundle_key(bundle: Bundle) -> str:
     h = hashlib.sha256(b"gongkai pagefind bundle 1\0")
-    try:
-        h.update(metadata.version("pagefind").encode() + b"\0")
-    except metadata.PackageNotFoundError:  # pragma: no cover - checked by pagefind_command
-        h.update(b"-\0")
+    h.update(versions("pagefind"))
     h.update(bundle.output.encode() + b"\0")
     for path, html in bundle.pages:
         h.update(path.encode() + b"\0" + html.encode() + b"\0")
@@ -280,15 +276,8 @@ def _link_index(previous: Path, site_dir: Path, output: str, outputs: set[str]) 
         rel = path.relative_to(previous).as_posix()
         if rel == MANIFEST or any(rel == o or rel.startswith(o + "/") for o in others):
             continue
-        out = site_dir / rel
-        if path.is_dir():
-            out.mkdir(parents=True, exist_ok=True)
-            continue
-        out.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(path, out)
-        except OSError:
-            shutil.copy2(path, out)
+        if not path.is_dir():
+            link_or_copy(path, site_dir / rel)
 
 
 def _index(cmd: list[str], bundle: Bundle, work: Path) -> Path:
